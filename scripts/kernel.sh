@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Prepares the kernel tree (pristine linux-source-7.3 + patches/ + our files)
+# and builds one configuration: scripts/kernel.sh CONFIG [TARGET...]
+# CONFIG is debug or perf (configs/base.config + configs/CONFIG.config).
+# TARGET defaults to "bzImage modules".
+. "$(dirname "$0")/lib.sh"
+
+LINUX_SOURCE_SHA256=76df1affb19f24926949369be1d74b60071c963c598ce8780bddd4bbf0fc3bc4
+
+cfg=${1:?usage: kernel.sh debug|perf [target...]}
+shift
+[ -f "$TOP/configs/$cfg.config" ] || die "no configs/$cfg.config"
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(bzImage modules)
+
+"$TOP/scripts/buildroot.sh"
+
+# 1. Pristine source, checked against the pinned checksum.
+if [ ! -e "$SRC/.vi915-pristine" ]; then
+	tarball=$BUILDROOT$LINUX_SOURCE_TARBALL
+	echo "$LINUX_SOURCE_SHA256  $tarball" | sha256sum -c --quiet - ||
+		die "linux-source-7.3 checksum mismatch"
+	log "extracting $(basename "$tarball")"
+	rm -rf "$SRC"
+	mkdir -p "$SRC"
+	tar -xf "$tarball" -C "$SRC" --strip-components=1
+	mkdir -p "$SRC/.vi915-applied"
+	touch "$SRC/.vi915-pristine"
+fi
+
+# 2. The patch series. What is applied is kept beside the tree; when the
+# series changes, the old one is reversed and the new one applied, so files
+# the series does not touch keep their timestamps (and the build stays warm).
+applied=$SRC/.vi915-applied
+if ! diff -qr "$applied" "$TOP/patches" >/dev/null 2>&1; then
+	if [ -f "$applied/series" ] && ! tac "$applied/series" | while read -r p; do
+		patch -d "$SRC" -p1 -R -s -f <"$applied/$p" >/dev/null || exit 1
+	done; then
+		# Something edited a patched file in the tree (make rustfmt, say):
+		# take the files the old series touched from the tarball again.
+		files=$(sed -n 's|^+++ b/||p' "$applied"/*.patch | sort -u)
+		log "restoring pristine $(echo "$files" | wc -l) files"
+		# shellcheck disable=SC2086
+		tar -xf "$BUILDROOT$LINUX_SOURCE_TARBALL" -C "$SRC" --strip-components=1 \
+			$(printf 'linux-source-7.3/%s ' $files)
+	fi
+	rm -rf "$applied"
+	mkdir -p "$applied"
+	while read -r p; do
+		log "applying $p"
+		patch -d "$SRC" -p1 -s -f -N <"$TOP/patches/$p" || die "$p does not apply"
+		cp "$TOP/patches/$p" "$applied/"
+	done <"$TOP/patches/series"
+	cp "$TOP/patches/series" "$applied/series"
+fi
+
+# 3. Our files. Only changed files are copied, so timestamps stay put.
+sync_file() { # src dst
+	cmp -s "$1" "$2" && return 0
+	mkdir -p "$(dirname "$2")"
+	cp "$1" "$2"
+}
+sync_tree() { # srcdir dstdir
+	local f
+	(cd "$1" && find . -type f) | while read -r f; do
+		sync_file "$1/$f" "$2/$f"
+	done
+}
+sync_file "$TOP/Kconfig" "$SRC/drivers/gpu/drm/vi915/Kconfig"
+sync_tree "$TOP/rust/vi915" "$SRC/drivers/gpu/drm/vi915"
+sync_tree "$TOP/rust/upstream" "$SRC/rust"
+# Files deleted from the repository go from the tree too.
+(cd "$SRC/drivers/gpu/drm/vi915" && find . -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \)) |
+	while read -r f; do
+		[ -e "$TOP/rust/vi915/$f" ] || rm -f "$SRC/drivers/gpu/drm/vi915/$f"
+	done
+
+# 4. The configuration: tinyconfig + fragments, regenerated when they change.
+obj=$OBJ/$cfg
+mkdir -p "$obj"
+frag=$obj/vi915.config
+cat "$TOP/configs/base.config" "$TOP/configs/$cfg.config" >"$frag.new"
+kmake() {
+	in_buildroot make -C /cache/linux-src O="/cache/obj/$cfg" LLVM=1 CC="ccache clang" \
+		-j"$(nproc)" "$@"
+}
+if ! cmp -s "$frag.new" "$frag" || [ ! -f "$obj/.config" ] ||
+	[ "$TOP/Kconfig" -nt "$obj/.config" ]; then
+	log "configuring $cfg"
+	kmake -s tinyconfig >/dev/null
+	in_buildroot /cache/linux-src/scripts/kconfig/merge_config.sh -m -O "/cache/obj/$cfg" \
+		"/cache/obj/$cfg/.config" "/cache/obj/$cfg/vi915.config.new" >/dev/null
+	kmake -s olddefconfig >/dev/null
+	# Every line of the fragments must have survived.
+	missing=0
+	while read -r line; do
+		case $line in
+		CONFIG_*=*) grep -qx "$line" "$obj/.config" || { log "config lost: $line"; missing=1; } ;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }; sym=${sym%% *}
+			grep -q "^$sym=" "$obj/.config" && { log "config lost: $line"; missing=1; } ;;
+		esac
+	done <"$frag.new"
+	[ $missing = 0 ] || die "configs/$cfg.config does not apply to this kernel"
+	mv "$frag.new" "$frag"
+else
+	rm -f "$frag.new"
+fi
+
+# 5. Build.
+log "building $cfg: ${targets[*]}"
+kmake "${targets[@]}" >"$obj/build.log" 2>&1 || {
+	grep -E 'error|Error' -A5 "$obj/build.log" | head -60 >&2
+	die "kernel build failed, see $obj/build.log"
+}
+log "built $cfg"

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings for the vi915 build and test scripts. Sourced, not run.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Everything downloaded or built lives here, outside the repository, and is reused.
+CACHE=${VI915_CACHE:-/var/cache/vi915}
+MIRROR=${VI915_MIRROR:-http://deb.debian.org/debian}
+BUILDROOT=$CACHE/buildroot
+ROOTFS=$CACHE/rootfs
+SRC=$CACHE/linux-src
+OBJ=$CACHE/obj
+OUT=$TOP/out
+
+# Pinned toolchain (see Documentation/vi915/build.rst).
+RUSTC_VERSION=1.96.1+dfsg1-2~bpo13+1
+LINUX_SOURCE_VERSION=7.3.4-1~bpo13+1
+LINUX_SOURCE_TARBALL=/usr/src/linux-source-7.3.tar.xz
+
+log() { printf '[vi915] %s\n' "$*" >&2; }
+die() { printf '[vi915] error: %s\n' "$*" >&2; exit 1; }
+
+# Run a command inside the build root with a clean environment. Stable LANG
+# and HOME keep ccache hits across runs.
+in_buildroot() {
+	mount_buildroot
+	chroot "$BUILDROOT" /usr/bin/env -i \
+		PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+		HOME=/root LANG=C.UTF-8 TERM=dumb \
+		CCACHE_DIR=/cache/ccache CCACHE_MAXSIZE=8G \
+		"$@"
+}
+
+mount_buildroot() {
+	local d
+	for d in proc sys dev; do
+		mountpoint -q "$BUILDROOT/$d" && continue
+		case $d in
+		proc) mount -t proc proc "$BUILDROOT/proc" ;;
+		sys) mount --rbind /sys "$BUILDROOT/sys"; mount --make-rslave "$BUILDROOT/sys" ;;
+		dev) mount --rbind /dev "$BUILDROOT/dev"; mount --make-rslave "$BUILDROOT/dev" ;;
+		esac
+	done
+	mkdir -p "$BUILDROOT/cache" "$BUILDROOT/top" "$CACHE/ccache" "$SRC" "$OBJ"
+	mountpoint -q "$BUILDROOT/cache" || mount --bind "$CACHE" "$BUILDROOT/cache"
+	mountpoint -q "$BUILDROOT/top" || mount --bind "$TOP" "$BUILDROOT/top"
+}
+
+umount_buildroot() {
+	local d
+	for d in top cache dev sys proc; do
+		mountpoint -q "$BUILDROOT/$d" && umount -R "$BUILDROOT/$d" || true
+	done
+}
+
+# Install Debian packages on the host if a command is missing.
+host_need() {
+	local cmd=$1; shift
+	command -v "$cmd" >/dev/null 2>&1 && return 0
+	log "installing host packages: $*"
+	if [ ! -e "$CACHE/.apt-updated" ]; then
+		mkdir -p "$CACHE"
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		touch "$CACHE/.apt-updated"
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
