@@ -6,16 +6,7 @@
 STAMP=$BUILDROOT/.vi915-buildroot-v1
 [ -e "$STAMP" ] && exit 0
 
-host_need debootstrap debootstrap
-log "debootstrapping trixie build root into $BUILDROOT"
-mkdir -p "$CACHE"
-[ -e "$BUILDROOT/.vi915-debootstrapped" ] || {
-rm -rf "$BUILDROOT"
-debootstrap --variant=minbase trixie "$BUILDROOT" "$MIRROR" >"$CACHE/debootstrap-buildroot.log" 2>&1 ||
-	die "debootstrap failed, see $CACHE/debootstrap-buildroot.log"
-touch "$BUILDROOT/.vi915-debootstrapped"
-}
-
+debootstrap_into trixie "$BUILDROOT"
 echo "deb $MIRROR trixie-backports main" >"$BUILDROOT/etc/apt/sources.list.d/backports.list"
 echo 'Acquire::Check-Valid-Until "false";' >"$BUILDROOT/etc/apt/apt.conf.d/99vi915"
 # The Rust toolchain and the kernel source come from trixie-backports, the rest from trixie.
@@ -27,8 +18,9 @@ PREF
 in_buildroot apt-get update -qq
 in_buildroot env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	gcc libc6-dev make flex bison bc libelf-dev libssl-dev python3 cpio kmod xz-utils \
-	clang lld llvm bindgen ccache busybox-static \
-	"rustc=$RUSTC_VERSION" "rust-src=$RUSTC_VERSION" "rustfmt=$RUSTC_VERSION" "rust-clippy=$RUSTC_VERSION" "linux-source-7.3=$LINUX_SOURCE_VERSION" \
+	clang lld llvm bindgen ccache \
+	"rustc=$RUSTC_VERSION" "rust-src=$RUSTC_VERSION" "rustfmt=$RUSTC_VERSION" \
+	"rust-clippy=$RUSTC_VERSION" "linux-source-7.3=$LINUX_SOURCE_VERSION" \
 	>"$CACHE/apt-buildroot.log" 2>&1 || die "apt-get failed, see $CACHE/apt-buildroot.log"
 in_buildroot apt-get clean
 umount_buildroot

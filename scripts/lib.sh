@@ -66,3 +66,19 @@ host_need() {
 	fi
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+# debootstrap_into SUITE DIR [debootstrap options...]: a minimal Debian SUITE
+# in DIR, unless an earlier call completed there.
+debootstrap_into() {
+	local suite=$1 dir=$2
+	shift 2
+	[ -e "$dir/.vi915-debootstrapped" ] && return 0
+	host_need debootstrap debootstrap
+	log "debootstrapping $suite into $dir"
+	rm -rf "$dir"
+	mkdir -p "$CACHE"
+	debootstrap --variant=minbase "$@" "$suite" "$dir" "$MIRROR" \
+		>"$CACHE/debootstrap-$suite.log" 2>&1 ||
+		die "debootstrap failed, see $CACHE/debootstrap-$suite.log"
+	touch "$dir/.vi915-debootstrapped"
+}

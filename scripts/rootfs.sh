@@ -7,13 +7,7 @@
 STAMP=$ROOTFS/.vi915-rootfs-v1
 [ -e "$STAMP" ] && exit 0
 
-host_need debootstrap debootstrap
-log "debootstrapping sid guest rootfs into $ROOTFS"
-rm -rf "$ROOTFS"
-mkdir -p "$CACHE"
-debootstrap --variant=minbase --include=kmod,igt-gpu-tools,igt-gpu-tools-tests \
-	sid "$ROOTFS" "$MIRROR" >"$CACHE/debootstrap-rootfs.log" 2>&1 ||
-	die "debootstrap failed, see $CACHE/debootstrap-rootfs.log"
+debootstrap_into sid "$ROOTFS" --include=kmod,igt-gpu-tools,igt-gpu-tools-tests
 install -m 0755 "$TOP/scripts/guest-stub-init" "$ROOTFS/sbin/vi915-init"
 mkdir -p "$ROOTFS/vi915"
 rm -rf "$ROOTFS/var/cache/apt/archives"/*.deb
