@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The i915 debugfs files IGT uses, in the DRM device's debugfs directory
+//! (`/sys/kernel/debug/dri/<minor>/`): `i915_gem_drop_caches` and `i915_params/`.
+
+use core::fmt;
+use kernel::{
+    debugfs::{
+        File,
+        Reader, //
+    },
+    prelude::*,
+    str::{
+        parse_int::ParseInt,
+        BStr, //
+    },
+    sync::{
+        aref::ARef,
+        atomic::Relaxed, //
+    },
+    uaccess::UserSliceReader,
+};
+
+use crate::driver::Vi915Device;
+
+/// `DROP_ALL` of i915_debugfs.c: every bit `i915_gem_drop_caches` knows.
+pub(crate) const DROP_ALL: u64 = 0x3ff;
+
+/// The debugfs files of one device.
+#[pin_data]
+pub(crate) struct DebugFs {
+    #[pin]
+    drop_caches: File<DropCaches>,
+    #[pin]
+    reset: File<ResetParam>,
+    #[pin]
+    enable_hangcheck: File<HangcheckParam>,
+}
+
+impl DebugFs {
+    /// Creates the files in `dev`'s debugfs directory.
+    ///
+    /// # Safety
+    ///
+    /// The returned value must be dropped before `dev` is unregistered.
+    pub(crate) unsafe fn new(dev: ARef<Vi915Device>) -> impl PinInit<Self, Error> {
+        // SAFETY: The caller drops the files before `dev` is unregistered.
+        let root = unsafe { dev.debugfs_dir() };
+        let params = root.subdir(c"i915_params");
+        try_pin_init!(Self {
+            drop_caches <- root.read_write_file(c"i915_gem_drop_caches", DropCaches),
+            reset <- params.read_write_file(c"reset", ResetParam(dev.clone())),
+            enable_hangcheck <- params.read_write_file(c"enable_hangcheck", HangcheckParam(dev)),
+        })
+    }
+}
+
+/// Reads the whole write of a small debugfs file as trimmed text.
+fn read_text<'b>(reader: &mut UserSliceReader, buf: &'b mut [u8; 32]) -> Result<&'b BStr> {
+    let n = reader.len();
+    if n > buf.len() {
+        return Err(EINVAL);
+    }
+    reader.read_slice(&mut buf[..n])?;
+    Ok(BStr::from_bytes(buf[..n].trim_ascii()))
+}
+
+/// Parses an unsigned integer the way `kstrtoull(s, 0)` does: decimal, `0x` hex or `0` octal.
+fn parse_u64(text: &BStr) -> Result<u64> {
+    u64::from_str(text)
+}
+
+/// Parses a boolean the way `kstrtobool()` does.
+fn parse_bool(text: &BStr) -> Result<bool> {
+    match text.first().map(u8::to_ascii_lowercase) {
+        Some(b'1' | b'y' | b't') => Ok(true),
+        Some(b'0' | b'n' | b'f') => Ok(false),
+        Some(b'o') => match text.get(1).map(u8::to_ascii_lowercase) {
+            Some(b'n') => Ok(true),
+            Some(b'f') => Ok(false),
+            _ => Err(EINVAL),
+        },
+        _ => Err(EINVAL),
+    }
+}
+
+/// `i915_gem_drop_caches`: reads `DROP_ALL`; a write asks to retire, idle and shrink.
+///
+/// There are no requests, engines or purgeable objects yet, so a write has nothing to wait for
+/// or drop; it is accepted as i915 accepts it.
+struct DropCaches;
+
+impl fmt::Debug for DropCaches {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "0x{DROP_ALL:08x}")
+    }
+}
+
+impl Reader for DropCaches {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let mut buf = [0; 32];
+        parse_u64(read_text(reader, &mut buf)?)?;
+        Ok(())
+    }
+}
+
+/// `i915_params/reset` (uint).
+struct ResetParam(ARef<Vi915Device>);
+
+impl fmt::Debug for ResetParam {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.params.reset.load(Relaxed))
+    }
+}
+
+impl Reader for ResetParam {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let mut buf = [0; 32];
+        let value = u32::try_from(parse_u64(read_text(reader, &mut buf)?)?).map_err(|_| ERANGE)?;
+        self.0.params.reset.store(value, Relaxed);
+        Ok(())
+    }
+}
+
+/// `i915_params/enable_hangcheck` (bool).
+struct HangcheckParam(ARef<Vi915Device>);
+
+impl fmt::Debug for HangcheckParam {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let on = self.0.params.enable_hangcheck.load(Relaxed);
+        write!(f, "{}", if on { 'Y' } else { 'N' })
+    }
+}
+
+impl Reader for HangcheckParam {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let mut buf = [0; 32];
+        let value = parse_bool(read_text(reader, &mut buf)?)?;
+        self.0.params.enable_hangcheck.store(value, Relaxed);
+        Ok(())
+    }
+}
+
+#[kunit_tests(vi915_debugfs)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_like_kstrtoull() -> Result {
+        assert_eq!(parse_u64(BStr::from_bytes(b"0x1dc"))?, 0x1dc);
+        assert_eq!(parse_u64(BStr::from_bytes(b"92"))?, 92);
+        assert_eq!(
+            parse_u64(BStr::from_bytes(b"4294967295"))?,
+            u64::from(u32::MAX)
+        );
+        assert!(parse_u64(BStr::from_bytes(b"-1")).is_err());
+        assert!(parse_u64(BStr::from_bytes(b"0x")).is_err());
+        assert!(parse_u64(BStr::from_bytes(b"12abc")).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn parses_like_kstrtobool() -> Result {
+        for yes in [&b"1"[..], b"Y", b"y", b"on", b"true"] {
+            assert_eq!(parse_bool(BStr::from_bytes(yes))?, true);
+        }
+        for no in [&b"0"[..], b"N", b"n", b"off", b"false"] {
+            assert_eq!(parse_bool(BStr::from_bytes(no))?, false);
+        }
+        assert!(parse_bool(BStr::from_bytes(b"")).is_err());
+        assert!(parse_bool(BStr::from_bytes(b"2")).is_err());
+        assert!(parse_bool(BStr::from_bytes(b"ox")).is_err());
+        Ok(())
+    }
+}

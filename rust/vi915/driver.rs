@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The DRM driver: identity, device-wide state and the ioctl table.
+
+use kernel::{
+    device::DeviceContext,
+    drm::{
+        self,
+        ioctl::{
+            AUTH,
+            MASTER,
+            RENDER_ALLOW,
+            ROOT_ONLY, //
+        },
+    },
+    faux,
+    prelude::*,
+    uapi, //
+};
+
+use crate::{
+    file::Vi915File,
+    gem::Bo,
+    ioctls::{
+        none,
+        r,
+        w,
+        wr, //
+    },
+    params::Params, //
+};
+
+/// The vi915 DRM driver.
+pub(crate) struct Vi915Driver;
+
+/// The vi915 DRM device.
+pub(crate) type Vi915Device<Ctx = drm::Normal> = drm::Device<Vi915Driver, Ctx>;
+
+/// Name reported by `DRM_IOCTL_VERSION` by default.
+pub(crate) const NAME: &CStr = c"vi915";
+/// Name reported when the `i915_name` module parameter is set. IGT opens a device as an Intel
+/// GPU only if its DRM driver name is exactly this.
+pub(crate) const I915_NAME: &CStr = c"i915";
+
+const INFO: drm::DriverInfo = drm::DriverInfo {
+    major: 1,
+    minor: 6,
+    patchlevel: 0,
+    name: NAME,
+    desc: c"i915 uAPI on a software engine",
+};
+
+/// Device-wide state, shared by every open file of the device.
+#[pin_data]
+pub(crate) struct Vi915Data {
+    /// i915's tunables, exposed in debugfs as `i915_params/`.
+    pub(crate) params: Params,
+}
+
+/// Creates the DRM device on `parent`, named "i915" if `as_i915`, "vi915" otherwise.
+pub(crate) fn new_device(
+    parent: &faux::Device<kernel::device::Bound>,
+    as_i915: bool,
+) -> Result<drm::UnregisteredDevice<Vi915Driver>> {
+    let data = try_pin_init!(Vi915Data {
+        params: Params::new(),
+    });
+    if as_i915 {
+        drm::UnregisteredDevice::new_named(parent, data, I915_NAME)
+    } else {
+        drm::UnregisteredDevice::new(parent, data)
+    }
+}
+
+#[vtable]
+impl drm::Driver for Vi915Driver {
+    type Data = Vi915Data;
+    type RegistrationData<'a> = ();
+    type File = Vi915File;
+    type Object = drm::gem::Object<Bo>;
+    type ParentDevice<Ctx: DeviceContext> = faux::Device<Ctx>;
+
+    const INFO: drm::DriverInfo = INFO;
+    const FEAT_RENDER: bool = true;
+
+    // i915's ioctls (i915_driver.c) by number, with i915's flags.
+    kernel::declare_drm_ioctl_table! {
+        (I915_INIT, w::<uapi::drm_i915_init_t>(uapi::DRM_I915_INIT),
+            uapi::drm_i915_init_t, AUTH | MASTER | ROOT_ONLY, Vi915File::noop),
+        (I915_FLUSH, none(uapi::DRM_I915_FLUSH), (), AUTH, Vi915File::noop),
+        (I915_FLIP, none(uapi::DRM_I915_FLIP), (), AUTH, Vi915File::noop),
+        (I915_BATCHBUFFER, w::<uapi::drm_i915_batchbuffer>(uapi::DRM_I915_BATCHBUFFER),
+            uapi::drm_i915_batchbuffer, AUTH, Vi915File::noop),
+        (I915_IRQ_EMIT, wr::<uapi::drm_i915_irq_emit>(uapi::DRM_I915_IRQ_EMIT),
+            uapi::drm_i915_irq_emit, AUTH, Vi915File::noop),
+        (I915_IRQ_WAIT, w::<uapi::drm_i915_irq_wait>(uapi::DRM_I915_IRQ_WAIT),
+            uapi::drm_i915_irq_wait, AUTH, Vi915File::noop),
+        (I915_GETPARAM, wr::<uapi::drm_i915_getparam>(uapi::DRM_I915_GETPARAM),
+            uapi::drm_i915_getparam, RENDER_ALLOW, Vi915File::getparam),
+        (I915_SETPARAM, w::<uapi::drm_i915_setparam>(uapi::DRM_I915_SETPARAM),
+            uapi::drm_i915_setparam, AUTH | MASTER | ROOT_ONLY, Vi915File::noop),
+        (I915_ALLOC, wr::<uapi::drm_i915_mem_alloc>(uapi::DRM_I915_ALLOC),
+            uapi::drm_i915_mem_alloc, AUTH, Vi915File::noop),
+        (I915_FREE, w::<uapi::drm_i915_mem_free>(uapi::DRM_I915_FREE),
+            uapi::drm_i915_mem_free, AUTH, Vi915File::noop),
+        (I915_INIT_HEAP, w::<uapi::drm_i915_mem_init_heap>(uapi::DRM_I915_INIT_HEAP),
+            uapi::drm_i915_mem_init_heap, AUTH | MASTER | ROOT_ONLY, Vi915File::noop),
+        (I915_CMDBUFFER, w::<uapi::drm_i915_cmdbuffer_t>(uapi::DRM_I915_CMDBUFFER),
+            uapi::drm_i915_cmdbuffer_t, AUTH, Vi915File::noop),
+        (I915_DESTROY_HEAP,
+            w::<uapi::drm_i915_mem_destroy_heap>(uapi::DRM_I915_DESTROY_HEAP),
+            uapi::drm_i915_mem_destroy_heap, AUTH | MASTER | ROOT_ONLY, Vi915File::noop),
+        (I915_SET_VBLANK_PIPE,
+            w::<uapi::drm_i915_vblank_pipe>(uapi::DRM_I915_SET_VBLANK_PIPE),
+            uapi::drm_i915_vblank_pipe, AUTH | MASTER | ROOT_ONLY, Vi915File::noop),
+        (I915_GET_VBLANK_PIPE,
+            r::<uapi::drm_i915_vblank_pipe>(uapi::DRM_I915_GET_VBLANK_PIPE),
+            uapi::drm_i915_vblank_pipe, AUTH, Vi915File::noop),
+        (I915_VBLANK_SWAP, wr::<uapi::drm_i915_vblank_swap>(uapi::DRM_I915_VBLANK_SWAP),
+            uapi::drm_i915_vblank_swap, AUTH, Vi915File::noop),
+        (I915_HWS_ADDR, w::<uapi::drm_i915_gem_init>(uapi::DRM_I915_HWS_ADDR),
+            uapi::drm_i915_gem_init, AUTH | MASTER | ROOT_ONLY, Vi915File::noop),
+        (I915_GEM_INIT, w::<uapi::drm_i915_gem_init>(uapi::DRM_I915_GEM_INIT),
+            uapi::drm_i915_gem_init, AUTH | MASTER | ROOT_ONLY, Vi915File::noop),
+        (I915_GEM_EXECBUFFER,
+            w::<uapi::drm_i915_gem_execbuffer>(uapi::DRM_I915_GEM_EXECBUFFER),
+            uapi::drm_i915_gem_execbuffer, AUTH, Vi915File::invalid),
+        (I915_GEM_EXECBUFFER2_WR,
+            wr::<uapi::drm_i915_gem_execbuffer2>(uapi::DRM_I915_GEM_EXECBUFFER2_WR),
+            uapi::drm_i915_gem_execbuffer2, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_PIN, wr::<uapi::drm_i915_gem_pin>(uapi::DRM_I915_GEM_PIN),
+            uapi::drm_i915_gem_pin, AUTH | ROOT_ONLY, Vi915File::no_device),
+        (I915_GEM_UNPIN, w::<uapi::drm_i915_gem_unpin>(uapi::DRM_I915_GEM_UNPIN),
+            uapi::drm_i915_gem_unpin, AUTH | ROOT_ONLY, Vi915File::no_device),
+        (I915_GEM_BUSY, wr::<uapi::drm_i915_gem_busy>(uapi::DRM_I915_GEM_BUSY),
+            uapi::drm_i915_gem_busy, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_SET_CACHING,
+            w::<uapi::drm_i915_gem_caching>(uapi::DRM_I915_GEM_SET_CACHING),
+            uapi::drm_i915_gem_caching, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_GET_CACHING,
+            wr::<uapi::drm_i915_gem_caching>(uapi::DRM_I915_GEM_GET_CACHING),
+            uapi::drm_i915_gem_caching, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_THROTTLE, none(uapi::DRM_I915_GEM_THROTTLE), (), RENDER_ALLOW,
+            Vi915File::gem_throttle),
+        (I915_GEM_ENTERVT, none(uapi::DRM_I915_GEM_ENTERVT), (),
+            AUTH | MASTER | ROOT_ONLY, Vi915File::noop),
+        (I915_GEM_LEAVEVT, none(uapi::DRM_I915_GEM_LEAVEVT), (),
+            AUTH | MASTER | ROOT_ONLY, Vi915File::noop),
+        (I915_GEM_CREATE, wr::<uapi::drm_i915_gem_create>(uapi::DRM_I915_GEM_CREATE),
+            uapi::drm_i915_gem_create, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_CREATE_EXT,
+            wr::<uapi::drm_i915_gem_create_ext>(uapi::DRM_I915_GEM_CREATE_EXT),
+            uapi::drm_i915_gem_create_ext, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_PREAD, w::<uapi::drm_i915_gem_pread>(uapi::DRM_I915_GEM_PREAD),
+            uapi::drm_i915_gem_pread, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_PWRITE, w::<uapi::drm_i915_gem_pwrite>(uapi::DRM_I915_GEM_PWRITE),
+            uapi::drm_i915_gem_pwrite, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_MMAP, wr::<uapi::drm_i915_gem_mmap>(uapi::DRM_I915_GEM_MMAP),
+            uapi::drm_i915_gem_mmap, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_MMAP_OFFSET,
+            wr::<uapi::drm_i915_gem_mmap_offset>(uapi::DRM_I915_GEM_MMAP_GTT),
+            uapi::drm_i915_gem_mmap_offset, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_SET_DOMAIN,
+            w::<uapi::drm_i915_gem_set_domain>(uapi::DRM_I915_GEM_SET_DOMAIN),
+            uapi::drm_i915_gem_set_domain, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_SW_FINISH,
+            w::<uapi::drm_i915_gem_sw_finish>(uapi::DRM_I915_GEM_SW_FINISH),
+            uapi::drm_i915_gem_sw_finish, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_SET_TILING,
+            wr::<uapi::drm_i915_gem_set_tiling>(uapi::DRM_I915_GEM_SET_TILING),
+            uapi::drm_i915_gem_set_tiling, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_GET_TILING,
+            wr::<uapi::drm_i915_gem_get_tiling>(uapi::DRM_I915_GEM_GET_TILING),
+            uapi::drm_i915_gem_get_tiling, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_GET_APERTURE,
+            r::<uapi::drm_i915_gem_get_aperture>(uapi::DRM_I915_GEM_GET_APERTURE),
+            uapi::drm_i915_gem_get_aperture, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GET_PIPE_FROM_CRTC_ID,
+            wr::<uapi::drm_i915_get_pipe_from_crtc_id>(uapi::DRM_I915_GET_PIPE_FROM_CRTC_ID),
+            uapi::drm_i915_get_pipe_from_crtc_id, 0, Vi915File::no_crtc),
+        (I915_GEM_MADVISE, wr::<uapi::drm_i915_gem_madvise>(uapi::DRM_I915_GEM_MADVISE),
+            uapi::drm_i915_gem_madvise, RENDER_ALLOW, Vi915File::invalid),
+        (I915_OVERLAY_PUT_IMAGE,
+            w::<uapi::drm_intel_overlay_put_image>(uapi::DRM_I915_OVERLAY_PUT_IMAGE),
+            uapi::drm_intel_overlay_put_image, MASTER, Vi915File::no_device),
+        (I915_OVERLAY_ATTRS,
+            wr::<uapi::drm_intel_overlay_attrs>(uapi::DRM_I915_OVERLAY_ATTRS),
+            uapi::drm_intel_overlay_attrs, MASTER, Vi915File::no_device),
+        (I915_GET_SPRITE_COLORKEY,
+            wr::<uapi::drm_intel_sprite_colorkey>(uapi::DRM_I915_GET_SPRITE_COLORKEY),
+            uapi::drm_intel_sprite_colorkey, MASTER, Vi915File::noop),
+        (I915_SET_SPRITE_COLORKEY,
+            wr::<uapi::drm_intel_sprite_colorkey>(uapi::DRM_I915_SET_SPRITE_COLORKEY),
+            uapi::drm_intel_sprite_colorkey, MASTER, Vi915File::no_device),
+        (I915_GEM_WAIT, wr::<uapi::drm_i915_gem_wait>(uapi::DRM_I915_GEM_WAIT),
+            uapi::drm_i915_gem_wait, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_CONTEXT_CREATE_EXT,
+            wr::<uapi::drm_i915_gem_context_create_ext>(uapi::DRM_I915_GEM_CONTEXT_CREATE),
+            uapi::drm_i915_gem_context_create_ext, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_CONTEXT_DESTROY,
+            w::<uapi::drm_i915_gem_context_destroy>(uapi::DRM_I915_GEM_CONTEXT_DESTROY),
+            uapi::drm_i915_gem_context_destroy, RENDER_ALLOW, Vi915File::invalid),
+        (I915_REG_READ, wr::<uapi::drm_i915_reg_read>(uapi::DRM_I915_REG_READ),
+            uapi::drm_i915_reg_read, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GET_RESET_STATS,
+            wr::<uapi::drm_i915_reset_stats>(uapi::DRM_I915_GET_RESET_STATS),
+            uapi::drm_i915_reset_stats, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_USERPTR, wr::<uapi::drm_i915_gem_userptr>(uapi::DRM_I915_GEM_USERPTR),
+            uapi::drm_i915_gem_userptr, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_CONTEXT_GETPARAM,
+            wr::<uapi::drm_i915_gem_context_param>(uapi::DRM_I915_GEM_CONTEXT_GETPARAM),
+            uapi::drm_i915_gem_context_param, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_CONTEXT_SETPARAM,
+            wr::<uapi::drm_i915_gem_context_param>(uapi::DRM_I915_GEM_CONTEXT_SETPARAM),
+            uapi::drm_i915_gem_context_param, RENDER_ALLOW, Vi915File::invalid),
+        (I915_PERF_OPEN, w::<uapi::drm_i915_perf_open_param>(uapi::DRM_I915_PERF_OPEN),
+            uapi::drm_i915_perf_open_param, RENDER_ALLOW, Vi915File::no_perf),
+        (I915_PERF_ADD_CONFIG,
+            w::<uapi::drm_i915_perf_oa_config>(uapi::DRM_I915_PERF_ADD_CONFIG),
+            uapi::drm_i915_perf_oa_config, RENDER_ALLOW, Vi915File::no_perf),
+        (I915_PERF_REMOVE_CONFIG, w::<u64>(uapi::DRM_I915_PERF_REMOVE_CONFIG),
+            u64, RENDER_ALLOW, Vi915File::no_perf),
+        (I915_QUERY, wr::<uapi::drm_i915_query>(uapi::DRM_I915_QUERY),
+            uapi::drm_i915_query, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_VM_CREATE,
+            wr::<uapi::drm_i915_gem_vm_control>(uapi::DRM_I915_GEM_VM_CREATE),
+            uapi::drm_i915_gem_vm_control, RENDER_ALLOW, Vi915File::invalid),
+        (I915_GEM_VM_DESTROY,
+            w::<uapi::drm_i915_gem_vm_control>(uapi::DRM_I915_GEM_VM_DESTROY),
+            uapi::drm_i915_gem_vm_control, RENDER_ALLOW, Vi915File::invalid),
+    }
+}

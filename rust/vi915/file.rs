@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-client state and the ioctl handlers.
+
+use kernel::{
+    drm,
+    prelude::*,
+    uaccess::{
+        UserPtr,
+        UserSlice, //
+    },
+    uapi, //
+};
+
+use crate::{
+    driver::{
+        Vi915Device,
+        Vi915Driver, //
+    },
+    params, //
+};
+
+/// The state of one open DRM file.
+pub(crate) struct Vi915File;
+
+/// A DRM file of the vi915 device.
+pub(crate) type File = drm::File<Vi915File>;
+/// The device as the ioctl handlers see it.
+type Device = Vi915Device<drm::Registered>;
+
+impl drm::file::DriverFile for Vi915File {
+    type Driver = Vi915Driver;
+
+    fn open(_dev: &Vi915Device) -> Result<Pin<KBox<Self>>> {
+        Ok(KBox::pin(Self, GFP_KERNEL)?)
+    }
+}
+
+impl Vi915File {
+    /// IOCTL: getparam: Query a device parameter.
+    pub(crate) fn getparam(
+        dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_getparam,
+        _file: &File,
+    ) -> Result<u32> {
+        let value = params::getparam(args.param, &dev.params)?;
+        let ptr = UserPtr::from_ptr(args.value.cast());
+        UserSlice::new(ptr, size_of::<i32>())
+            .writer()
+            .write(&value)?;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_throttle: Wait for this client's requests older than 20 ms; with nothing ever
+    /// submitted there is nothing to wait for.
+    pub(crate) fn gem_throttle(
+        _dev: &Device,
+        _reg: &(),
+        _args: &mut (),
+        _file: &File,
+    ) -> Result<u32> {
+        Ok(0)
+    }
+
+    /// An obsolete ioctl that i915 accepts and ignores (`drm_noop`).
+    pub(crate) fn noop<T>(_dev: &Device, _reg: &(), _args: &mut T, _file: &File) -> Result<u32> {
+        Ok(0)
+    }
+
+    /// An ioctl i915 rejects with `EINVAL` (`drm_invalid_op`), or one vi915 does not implement
+    /// yet.
+    pub(crate) fn invalid<T>(_dev: &Device, _reg: &(), _args: &mut T, _file: &File) -> Result<u32> {
+        Err(EINVAL)
+    }
+
+    /// An ioctl for hardware a software engine does not have (display, overlay, pinning into
+    /// the global GTT): i915's answer on a device without it.
+    pub(crate) fn no_device<T>(
+        _dev: &Device,
+        _reg: &(),
+        _args: &mut T,
+        _file: &File,
+    ) -> Result<u32> {
+        Err(ENODEV)
+    }
+
+    /// IOCTL: get_pipe_from_crtc_id: There are no CRTCs, so no id names one.
+    pub(crate) fn no_crtc(
+        _dev: &Device,
+        _reg: &(),
+        _args: &mut uapi::drm_i915_get_pipe_from_crtc_id,
+        _file: &File,
+    ) -> Result<u32> {
+        Err(ENOENT)
+    }
+
+    /// The i915 perf (OA) interface, which needs an OA unit: `ENOTSUPP` as on i915 without one.
+    pub(crate) fn no_perf<T>(_dev: &Device, _reg: &(), _args: &mut T, _file: &File) -> Result<u32> {
+        Err(ENOTSUPP)
+    }
+}

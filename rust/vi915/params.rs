@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `I915_GETPARAM` answers and i915's tunables (`i915_params`).
+//!
+//! vi915 presents itself as a gen-8 Broadwell GT2 (PCI id 0x1616): IGT then builds the same
+//! batches as for every gen 8 to 12.0 part, and on gen 8 i915 has no command parser, so
+//! `CMD_PARSER_VERSION` 0 is the real answer. Facts about that part are answered as i915 answers
+//! them. A parameter that advertises a uAPI feature reads 0 until vi915 implements the feature,
+//! so userspace never takes a path that is not there.
+
+use kernel::{
+    prelude::*,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
+    uapi, //
+};
+
+/// The PCI device id reported by `I915_PARAM_CHIPSET_ID`: Broadwell ULT GT2.
+pub(crate) const CHIPSET_ID: i32 = 0x1616;
+
+/// i915's tunables that IGT reads and writes through debugfs `i915_params/`.
+///
+/// Both only ever hold values userspace wrote; readers tolerate any value.
+pub(crate) struct Params {
+    /// GPU reset mode: 0 off, 1 full reset, 2 or more engine reset (i915's default is 3).
+    pub(crate) reset: Atomic<u32>,
+    /// Whether hung requests are detected and cancelled.
+    pub(crate) enable_hangcheck: Atomic<bool>,
+}
+
+impl Params {
+    /// i915's defaults.
+    pub(crate) fn new() -> Self {
+        Self {
+            reset: Atomic::new(3),
+            enable_hangcheck: Atomic::new(true),
+        }
+    }
+
+    /// `I915_PARAM_HAS_GPU_RESET` as i915 computes it: 0 without hangcheck or reset, 2 when
+    /// single engines can be reset, 1 for full resets only.
+    fn gpu_reset(&self) -> i32 {
+        match (
+            self.enable_hangcheck.load(Relaxed),
+            self.reset.load(Relaxed),
+        ) {
+            (false, _) | (_, 0) => 0,
+            (true, 1) => 1,
+            (true, _) => 2,
+        }
+    }
+}
+
+/// Answers `I915_GETPARAM` for `param`, or i915's errno for it.
+pub(crate) fn getparam(param: i32, params: &Params) -> Result<i32> {
+    let Ok(param) = u32::try_from(param) else {
+        return Err(EINVAL);
+    };
+    let value = match param {
+        // Parameters of the old user-mode-setting interface.
+        uapi::I915_PARAM_IRQ_ACTIVE
+        | uapi::I915_PARAM_ALLOW_BATCHBUFFER
+        | uapi::I915_PARAM_LAST_DISPATCH
+        | uapi::I915_PARAM_HAS_EXEC_CONSTANTS => return Err(ENODEV),
+        uapi::I915_PARAM_CHIPSET_ID => CHIPSET_ID,
+        uapi::I915_PARAM_REVISION => 0,
+        uapi::I915_PARAM_HAS_GEM => 1,
+        uapi::I915_PARAM_HAS_LLC => 1,
+        uapi::I915_PARAM_HAS_WT => 0,
+        uapi::I915_PARAM_HAS_OVERLAY => 0,
+        uapi::I915_PARAM_CMD_PARSER_VERSION => 0,
+        uapi::I915_PARAM_HAS_GPU_RESET => params.gpu_reset(),
+        uapi::I915_PARAM_HAS_RESOURCE_STREAMER => 0,
+        uapi::I915_PARAM_HAS_POOLED_EU => 0,
+        uapi::I915_PARAM_MIN_EU_IN_POOL => 0,
+        uapi::I915_PARAM_HAS_CONTEXT_ISOLATION => 0,
+        uapi::I915_PARAM_HAS_CONTEXT_FREQ_HINT => 0,
+        // No slice/EU topology, HuC, OA unit or PXP on a software engine; i915 answers ENODEV
+        // where the hardware lacks them.
+        uapi::I915_PARAM_SUBSLICE_TOTAL
+        | uapi::I915_PARAM_EU_TOTAL
+        | uapi::I915_PARAM_SLICE_MASK
+        | uapi::I915_PARAM_SUBSLICE_MASK
+        | uapi::I915_PARAM_HUC_STATUS
+        | uapi::I915_PARAM_CS_TIMESTAMP_FREQUENCY
+        | uapi::I915_PARAM_OA_TIMESTAMP_FREQUENCY
+        | uapi::I915_PARAM_PERF_REVISION
+        | uapi::I915_PARAM_PXP_STATUS => return Err(ENODEV),
+        // uAPI features vi915 does not implement yet.
+        uapi::I915_PARAM_NUM_FENCES_AVAIL
+        | uapi::I915_PARAM_HAS_PAGEFLIPPING
+        | uapi::I915_PARAM_HAS_EXECBUF2
+        | uapi::I915_PARAM_HAS_BSD
+        | uapi::I915_PARAM_HAS_BLT
+        | uapi::I915_PARAM_HAS_RELAXED_FENCING
+        | uapi::I915_PARAM_HAS_COHERENT_RINGS
+        | uapi::I915_PARAM_HAS_RELAXED_DELTA
+        | uapi::I915_PARAM_HAS_GEN7_SOL_RESET
+        | uapi::I915_PARAM_HAS_ALIASING_PPGTT
+        | uapi::I915_PARAM_HAS_WAIT_TIMEOUT
+        | uapi::I915_PARAM_HAS_SEMAPHORES
+        | uapi::I915_PARAM_HAS_PRIME_VMAP_FLUSH
+        | uapi::I915_PARAM_HAS_VEBOX
+        | uapi::I915_PARAM_HAS_SECURE_BATCHES
+        | uapi::I915_PARAM_HAS_PINNED_BATCHES
+        | uapi::I915_PARAM_HAS_EXEC_NO_RELOC
+        | uapi::I915_PARAM_HAS_EXEC_HANDLE_LUT
+        | uapi::I915_PARAM_HAS_COHERENT_PHYS_GTT
+        | uapi::I915_PARAM_MMAP_VERSION
+        | uapi::I915_PARAM_HAS_BSD2
+        | uapi::I915_PARAM_HAS_EXEC_SOFTPIN
+        | uapi::I915_PARAM_MMAP_GTT_VERSION
+        | uapi::I915_PARAM_HAS_SCHEDULER
+        | uapi::I915_PARAM_HAS_EXEC_ASYNC
+        | uapi::I915_PARAM_HAS_EXEC_FENCE
+        | uapi::I915_PARAM_HAS_EXEC_CAPTURE
+        | uapi::I915_PARAM_HAS_EXEC_BATCH_FIRST
+        | uapi::I915_PARAM_HAS_EXEC_FENCE_ARRAY
+        | uapi::I915_PARAM_MMAP_GTT_COHERENT
+        | uapi::I915_PARAM_HAS_EXEC_SUBMIT_FENCE
+        | uapi::I915_PARAM_HAS_EXEC_TIMELINE_FENCES
+        | uapi::I915_PARAM_HAS_USERPTR_PROBE => 0,
+        _ => return Err(EINVAL),
+    };
+    Ok(value)
+}
+
+#[kunit_tests(vi915_params)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chipset_is_broadwell_gt2() -> Result {
+        let params = Params::new();
+        assert_eq!(
+            getparam(uapi::I915_PARAM_CHIPSET_ID as i32, &params)?,
+            0x1616
+        );
+        assert_eq!(getparam(uapi::I915_PARAM_HAS_LLC as i32, &params)?, 1);
+        assert_eq!(
+            getparam(uapi::I915_PARAM_CMD_PARSER_VERSION as i32, &params)?,
+            0
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn errnos_match_i915() {
+        let params = Params::new();
+        assert_eq!(getparam(-1, &params), Err(EINVAL));
+        assert_eq!(getparam(0, &params), Err(EINVAL));
+        assert_eq!(getparam(10_000, &params), Err(EINVAL));
+        assert_eq!(
+            getparam(uapi::I915_PARAM_IRQ_ACTIVE as i32, &params),
+            Err(ENODEV)
+        );
+        assert_eq!(
+            getparam(uapi::I915_PARAM_EU_TOTAL as i32, &params),
+            Err(ENODEV)
+        );
+    }
+
+    #[test]
+    fn gpu_reset_follows_params() -> Result {
+        let params = Params::new();
+        let has_reset = uapi::I915_PARAM_HAS_GPU_RESET as i32;
+        assert_eq!(getparam(has_reset, &params)?, 2);
+        params.reset.store(1, Relaxed);
+        assert_eq!(getparam(has_reset, &params)?, 1);
+        params.reset.store(0, Relaxed);
+        assert_eq!(getparam(has_reset, &params)?, 0);
+        params.reset.store(u32::MAX, Relaxed);
+        assert_eq!(getparam(has_reset, &params)?, 2);
+        params.enable_hangcheck.store(false, Relaxed);
+        assert_eq!(getparam(has_reset, &params)?, 0);
+        Ok(())
+    }
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! vi915: i915's GEM, userptr and execbuffer2 uAPI on a software engine.
+//!
+//! The device hangs off a faux parent device, so the driver loads on any machine. See
+//! `Documentation/vi915/` for the design.
+
+mod debugfs;
+mod driver;
+mod file;
+mod gem;
+mod ioctls;
+mod params;
+
+use kernel::{
+    drm,
+    faux,
+    prelude::*,
+    sync::aref::ARef, //
+};
+
+use crate::driver::Vi915Driver;
+
+module! {
+    type: Vi915Module,
+    name: "vi915",
+    authors: ["vi915 developers"],
+    description: "i915 GEM/userptr/execbuffer2 uAPI on a software engine",
+    license: "GPL",
+    params: {
+        i915_name: bool {
+            default: false,
+            description: "Report the DRM driver name \"i915\" instead of \"vi915\" (for IGT)",
+        },
+    },
+}
+
+/// The loaded module: a faux parent device with one DRM device on it.
+///
+/// Fields drop in declaration order, which is the teardown order: first the debugfs files (they
+/// live in the DRM device's debugfs directory, which unregistering removes), then the DRM
+/// registration, then the faux device it is bound to.
+struct Vi915Module {
+    _debugfs: Pin<KBox<debugfs::DebugFs>>,
+    _drm: drm::Registration<'static, Vi915Driver>,
+    _faux: faux::Registration,
+}
+
+impl kernel::Module for Vi915Module {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let faux = faux::Registration::new(c"vi915", None)?;
+        // SAFETY: The faux device is allocated by `faux_device_create()` and stays alive until
+        // `faux` is dropped, which happens after `_drm` (field order of `Vi915Module`), the only
+        // holder of this reference. Moving `faux` does not move the device.
+        let fdev: &'static faux::Device<kernel::device::Bound> =
+            unsafe { &*core::ptr::from_ref(faux.as_ref()) };
+
+        let dev = driver::new_device(fdev, module_parameters::i915_name.value())?;
+        let drm_dev: ARef<driver::Vi915Device> = (&*dev).into();
+        // SAFETY: The registration is stored in the returned module and dropped on unload; it is
+        // never forgotten.
+        let reg = unsafe { drm::Registration::new(fdev.as_ref(), dev, (), 0)? };
+        // SAFETY: `_debugfs` is the first field of `Vi915Module`, so it is dropped before `_drm`,
+        // whose drop unregisters the device and removes its debugfs directory.
+        let debugfs = KBox::pin_init(unsafe { debugfs::DebugFs::new(drm_dev) }, GFP_KERNEL)?;
+
+        Ok(Self {
+            _debugfs: debugfs,
+            _drm: reg,
+            _faux: faux,
+        })
+    }
+}
