@@ -3,7 +3,7 @@
 # Creates the Debian trixie build root (clang/LLVM, rustc, bindgen, linux-source-7.3).
 . "$(dirname "$0")/lib.sh"
 
-STAMP=$BUILDROOT/.vi915-buildroot-v1
+STAMP=$BUILDROOT/.vi915-buildroot-v2
 [ -e "$STAMP" ] && exit 0
 
 debootstrap_into trixie "$BUILDROOT"
@@ -18,11 +18,10 @@ PREF
 in_buildroot apt-get update -qq
 in_buildroot env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	gcc libc6-dev make flex bison bc libelf-dev libssl-dev python3 cpio kmod xz-utils \
-	clang lld llvm bindgen ccache \
+	clang lld llvm bindgen ccache python3-sphinx \
 	"rustc=$RUSTC_VERSION" "rust-src=$RUSTC_VERSION" "rustfmt=$RUSTC_VERSION" \
 	"rust-clippy=$RUSTC_VERSION" "linux-source-7.3=$LINUX_SOURCE_VERSION" \
 	>"$CACHE/apt-buildroot.log" 2>&1 || die "apt-get failed, see $CACHE/apt-buildroot.log"
 in_buildroot apt-get clean
-umount_buildroot
 touch "$STAMP"
 log "build root ready"

@@ -63,6 +63,7 @@ sync_file() { # src dst
 }
 sync_tree() { # srcdir dstdir
 	local f
+	[ -d "$1" ] || return 0
 	(cd "$1" && find . -type f) | while read -r f; do
 		sync_file "$1/$f" "$2/$f"
 	done
@@ -86,7 +87,7 @@ kmake() {
 		-j"$(nproc)" "$@"
 }
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$obj/.config" ] ||
-	[ "$TOP/Kconfig" -nt "$obj/.config" ]; then
+	! cmp -s "$TOP/Kconfig" "$obj/vi915.Kconfig"; then
 	log "configuring $cfg"
 	kmake -s tinyconfig >/dev/null
 	in_buildroot /cache/linux-src/scripts/kconfig/merge_config.sh -m -O "/cache/obj/$cfg" \
@@ -104,6 +105,7 @@ if ! cmp -s "$frag.new" "$frag" || [ ! -f "$obj/.config" ] ||
 	done <"$frag.new"
 	[ $missing = 0 ] || die "configs/$cfg.config does not apply to this kernel"
 	mv "$frag.new" "$frag"
+	cp "$TOP/Kconfig" "$obj/vi915.Kconfig"
 else
 	rm -f "$frag.new"
 fi

@@ -44,14 +44,11 @@ mount_buildroot() {
 	done
 	mkdir -p "$BUILDROOT/cache" "$BUILDROOT/top" "$CACHE/ccache" "$SRC" "$OBJ"
 	mountpoint -q "$BUILDROOT/cache" || mount --bind "$CACHE" "$BUILDROOT/cache"
-	mountpoint -q "$BUILDROOT/top" || mount --bind "$TOP" "$BUILDROOT/top"
-}
-
-umount_buildroot() {
-	local d
-	for d in top cache dev sys proc; do
-		mountpoint -q "$BUILDROOT/$d" && umount -R "$BUILDROOT/$d" || true
-	done
+	# /top is this checkout: rebind it when another checkout had it.
+	if ! [ "$BUILDROOT/top" -ef "$TOP" ]; then
+		mountpoint -q "$BUILDROOT/top" && umount -l "$BUILDROOT/top"
+		mount --bind "$TOP" "$BUILDROOT/top"
+	fi
 }
 
 # Install Debian packages on the host if a command is missing.

@@ -8,6 +8,7 @@
 
 use kernel::{
     drm::ioctl,
+    prelude::*,
     uapi, //
 };
 
@@ -54,7 +55,10 @@ mod tests {
         assert_eq!(Vi915Driver::IOCTLS.len(), 0x3d);
         for (nr, desc) in Vi915Driver::IOCTLS.iter().enumerate() {
             if desc.func.is_some() {
-                assert_eq!(_IOC_NR(desc.cmd) as usize, uapi::DRM_COMMAND_BASE as usize + nr);
+                assert_eq!(
+                    _IOC_NR(desc.cmd) as usize,
+                    uapi::DRM_COMMAND_BASE as usize + nr
+                );
             }
         }
     }
@@ -70,7 +74,10 @@ mod tests {
     #[test]
     fn commands_match_i915_drm_h() {
         let getparam = slot(uapi::DRM_I915_GETPARAM);
-        assert_eq!(getparam.cmd, wr::<uapi::drm_i915_getparam>(uapi::DRM_I915_GETPARAM));
+        assert_eq!(
+            getparam.cmd,
+            wr::<uapi::drm_i915_getparam>(uapi::DRM_I915_GETPARAM)
+        );
         assert_eq!(getparam.cmd, 0xc010_6446);
         assert_eq!(getparam.flags, ioctl::RENDER_ALLOW);
         // DRM_IOCTL_I915_GEM_EXECBUFFER2_WR and DRM_IOCTL_I915_GEM_THROTTLE.

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vi915: build, boot and test. Everything downloaded or built is cached in
+# $(VI915_CACHE) (default /var/cache/vi915); results go to out/.
+#
+#   make            build the debug kernel, the module and the selftests
+#   make CLIPPY=1   the same, with the driver linted by clippy (warnings fail)
+#   make run        build, boot the guest with vi915 and run the demo
+#   make check      build, boot the guest and run every test
+#   make guest CMD="..."  run CMD as root in the guest with vi915 loaded
+#   make fmt        check rustfmt on the driver and the kernel-crate additions
+#   make docs       build Documentation/vi915 (warnings fail)
+
+.PHONY: all build run check guest fmt docs clean
+
+all: build
+
+build:
+	@scripts/build.sh $(if $(CLIPPY),--clippy)
+
+run: build
+	@scripts/run.sh
+
+check: build
+	@scripts/check.sh
+
+# CMD is passed on literally ($(value ...), single-quoted), not expanded by make.
+guest: build
+	@scripts/guest.sh out/guest '$(subst ','\'',$(value CMD))'
+
+fmt:
+	@scripts/kernel.sh debug rustfmtcheck
+
+docs:
+	@scripts/docs.sh
+
+clean:
+	rm -rf out

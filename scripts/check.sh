@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: boots the debug guest once and runs KUnit, the kselftests and
+# IGT there; then judges the run (scripts/results.py). Raw results, IGT logs
+# and the guest's kernel log stay in out/check/.
+. "$(dirname "$0")/lib.sh"
+
+expectations=$TOP/igt/expectations.txt
+run=$OUT/check
+start=$(date +%s)
+"$TOP/scripts/kernel.sh" debug rustfmtcheck || die "rustfmt is not clean (make fmt)"
+
+# IGT tests to run: those named in the expectations file.
+tests=$(sed -e 's/#.*//' -e '/^\s*$/d' -e 's/@.*//' "$expectations" | sort -u)
+mkdir -p "$OUT"
+printf '%s\n' $tests >"$OUT/igt-tests"
+VI915_GUEST_TIMEOUT=${VI915_GUEST_TIMEOUT:-3000} \
+	VI915_EXTRA_FILES="$TOP/scripts/guest-check.sh $OUT/igt-tests" \
+	"$TOP/scripts/guest.sh" "$run" 'sh /vi915/guest-check.sh' || true
+log "guest run took $(($(date +%s) - start)) s; results in $run"
+python3 "$TOP/scripts/results.py" "$run" "$expectations"

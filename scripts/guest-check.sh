@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The guest half of `make check`: collects KUnit results, runs the kselftests
+# and the IGT tests named in igt-tests, leaving raw results in /vi915/out.
+out=/vi915/out
+igt=/usr/libexec/igt-gpu-tools
+
+mkdir -p $out/kunit $out/selftests $out/igt
+# KUnit suites of the kernel and of vi915 (they ran at boot and at insmod).
+for dir in /sys/kernel/debug/kunit/*/; do
+	[ -f "$dir/results" ] && cat "$dir/results" >"$out/kunit/$(basename "$dir").ktap"
+done
+for test in /vi915/selftests/*; do
+	[ -x "$test" ] || continue
+	name=$(basename "$test")
+	echo "== kselftest $name"
+	"$test" >"$out/selftests/$name.tap" 2>&1
+	echo "== kselftest $name: exit $?"
+done
+for test in $(cat /vi915/igt-tests); do
+	echo "== igt $test"
+	timeout -k 10 900 "$igt/$test" >"$out/igt/$test.log" 2>&1
+	echo "== igt $test: exit $?"
+done
+exit 0

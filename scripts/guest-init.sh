@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs in the guest as root: loads vi915, runs /vi915/cmd.sh, collects the
+# kernel log and kmemleak's report, unloads the driver and powers off.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+out=/vi915/out
+mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /dev/shm /dev/pts && mount -t tmpfs shm /dev/shm && mount -t devpts devpts /dev/pts
+cd /vi915
+{
+	echo "guest: $(uname -r), $(nproc) vCPUs, $(grep -c hypervisor /proc/cpuinfo) with hypervisor flag"
+	if insmod /vi915/vi915.ko i915_name=1; then
+		sh /vi915/cmd.sh
+		echo $? >$out/cmd.rc.tmp
+	else
+		echo 125 >$out/cmd.rc.tmp
+	fi
+} >$out/cmd.log 2>&1
+if [ -d /sys/module/vi915 ] && ! rmmod vi915 >>$out/cmd.log 2>&1; then
+	echo "guest: rmmod vi915 failed" >>$out/cmd.log
+	echo 1 >$out/cmd.rc.tmp
+fi
+# Two scans: kmemleak reports an object only once it has stayed unreferenced.
+echo scan >/sys/kernel/debug/kmemleak 2>/dev/null
+sleep 1
+echo scan >/sys/kernel/debug/kmemleak 2>/dev/null
+cat /sys/kernel/debug/kmemleak >$out/kmemleak.txt 2>/dev/null
+dmesg >$out/dmesg.txt
+mv $out/cmd.rc.tmp $out/cmd.rc
+sync
+echo o >/proc/sysrq-trigger
+sleep 10

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boots the debug guest with vi915 loaded and runs a shell command in it:
+#   scripts/guest.sh RUNDIR 'command'
+# RUNDIR (created, shared with the guest as /vi915) receives cmd.log, cmd.rc,
+# dmesg.txt, kmemleak.txt, serial.log. Prints the command's output as it
+# runs. Exit status: the command's, or 124 if the guest timed out.
+# VI915_EXTRA_FILES: more files to put into /vi915; VI915_GUEST_TIMEOUT:
+# the wall-clock limit in seconds.
+. "$(dirname "$0")/lib.sh"
+
+run=${1:?usage: guest.sh RUNDIR CMD}
+cmd=${2:?usage: guest.sh RUNDIR CMD}
+timeout=${VI915_GUEST_TIMEOUT:-1800}
+kernel=$OBJ/debug/arch/x86/boot/bzImage
+module=$OBJ/debug/drivers/gpu/drm/vi915/vi915.ko
+[ -f "$kernel" ] && [ -f "$module" ] || die "no debug kernel or module; run make build"
+
+host_need qemu-system-x86_64 qemu-system-x86
+rm -rf "$run"
+mkdir -p "$run/out"
+cp "$module" "$run/vi915.ko"
+[ -d "$OUT/selftests" ] && cp -r "$OUT/selftests" "$run/selftests"
+cp "$TOP/scripts/guest-init.sh" "$run/init.sh"
+for f in ${VI915_EXTRA_FILES:-}; do cp "$f" "$run/"; done
+printf '%s\n' "$cmd" >"$run/cmd.sh"
+
+# KVM where it works, TCG otherwise (the software virtualizer on these machines
+# exposes /dev/kvm but cannot run a guest).
+accel=(-accel tcg,thread=multi -cpu max)
+if [ -w /dev/kvm ] && grep -qw -e vmx -e svm /proc/cpuinfo; then
+	accel=(-accel kvm -cpu host)
+fi
+
+set +e
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+	"${accel[@]}" -machine q35 -smp 2 -m 3G -nographic -no-reboot \
+	-kernel "$kernel" \
+	-append "console=ttyS0 loglevel=4 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro init=/sbin/vi915-init panic=-1 kasan.fault=report kunit.enable=1" \
+	-fsdev local,id=root,path="$ROOTFS",security_model=none,readonly=on \
+	-device virtio-9p-pci,fsdev=root,mount_tag=rootfs \
+	-fsdev local,id=run,path="$run",security_model=none \
+	-device virtio-9p-pci,fsdev=run,mount_tag=vi915 \
+	</dev/null >"$run/serial.log" 2>&1 &
+qemu=$!
+tail --pid=$qemu -n +1 -F "$run/out/cmd.log" 2>/dev/null &
+wait $qemu
+status=$?
+set -e
+sleep 0.2
+if [ $status = 124 ] || [ $status = 137 ]; then
+	log "guest timed out after ${timeout}s; last serial lines:"
+	tail -20 "$run/serial.log" >&2
+	exit 124
+fi
+[ -f "$run/out/cmd.rc" ] || { log "guest died; serial log:"; tail -40 "$run/serial.log" >&2; exit 125; }
+exit "$(cat "$run/out/cmd.rc")"

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Reads a `make check` guest run and decides it.
+
+Usage: results.py RUNDIR EXPECTATIONS
+
+Counts KUnit cases, kselftest cases and IGT subtests; compares IGT with the
+expectations file (a subtest may do better than expected, never worse); scans
+the kernel log for splats and kmemleak's report for leaks. Prints every IGT
+subtest's result, then a last line 'N passed, N failed, N skipped'. Exits 1
+if anything failed.
+"""
+
+import os
+import re
+import sys
+
+RANK = {"fail": 0, "skip": 1, "pass": 2}
+IGT_RESULT = {"SUCCESS": "pass", "SKIP": "skip"}  # anything else is a failure
+
+# Kernel log lines that fail a run: warnings, bugs, sanitizers, lockdep, stalls, hangs.
+SPLAT = re.compile(
+    r"WARNING:|BUG:|BUG kmalloc|KASAN|UBSAN|Oops|Kernel panic|general protection fault|"
+    r"possible circular locking|possible recursive locking|inconsistent lock state|"
+    r"suspicious RCU usage|lock held when returning|DEBUG_LOCKS_WARN_ON|bad unlock balance|"
+    r"possible irq lock inversion|held lock freed|lockdep is turned off|"
+    r"rcu: INFO|rcu_sched self-detected stall|detected stall|blocked for more than|"
+    r"soft lockup|hard LOCKUP|unreferenced object|Call Trace:"
+)
+# Lines that match SPLAT but are not failures.
+SPLAT_OK = re.compile(r"kasan: KernelAddressSanitizer initialized|"
+                      r"Lock dependency validator|lockdep: fixing up alternatives|"
+                      r"kmemleak: Kernel memory leak detector initialized|"
+                      r"KASAN.*enabled|kasan\.fault|Command line:|Kernel command line:")
+
+KTAP_CASE = re.compile(r"^\s*(not ok|ok) \d+ (\S+)(.*)$")
+
+
+class Tally:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.problems = []
+        self.cases_failed = 0
+
+    def problem(self, message, case=False):
+        """Records a reason the run fails; `case` if it is a test case already counted."""
+        self.problems.append(message)
+        if case:
+            self.cases_failed += 1
+
+    def add(self, outcome):
+        if outcome == "pass":
+            self.passed += 1
+        elif outcome == "skip":
+            self.skipped += 1
+        else:
+            self.failed += 1
+
+
+def ktap_cases(path, suite=None):
+    """(name, outcome) for each test case of a KTAP/TAP file; suite lines are dropped."""
+    cases = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = KTAP_CASE.match(line)
+            if not m or m.group(2) == suite:
+                continue
+            ok, name, rest = m.groups()
+            if "# SKIP" in rest or "# skip" in rest:
+                cases.append((name, "skip"))
+            else:
+                cases.append((name, "pass" if ok == "ok" else "fail"))
+    return cases
+
+
+def count_cases(t, kind, suite, path):
+    """Prints and counts the cases of one KTAP/TAP file."""
+    cases = ktap_cases(path, suite)
+    if not cases:
+        t.problem(f"{kind} {suite} reported nothing")
+    for case, outcome in cases:
+        print(f"{kind} {suite}.{case}: {outcome}")
+        t.add(outcome)
+        if outcome == "fail":
+            t.problem(f"{kind} {suite}.{case} failed", case=True)
+
+
+def igt_subtests(path):
+    """(subtest, outcome) from an IGT log; dynamic subtests as subtest@dynamic."""
+    results, current = [], None
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = re.match(r"^Starting subtest: (\S+)", line)
+            if m:
+                current = m.group(1)
+            m = re.match(r"^(Dynamic subtest|Subtest) (\S+): (\w+)", line)
+            if m:
+                kind, name, res = m.groups()
+                if kind == "Dynamic subtest" and current:
+                    name = f"{current}@{name}"
+                results.append((name, IGT_RESULT.get(res, "fail"), res))
+    return results
+
+
+def read_expectations(path):
+    expected = {}
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            key, outcome = line.split()
+            if outcome not in RANK:
+                sys.exit(f"{path}:{n}: unknown outcome {outcome}")
+            expected[key] = outcome
+    return expected
+
+
+def main():
+    run, expectations = sys.argv[1], sys.argv[2]
+    out = os.path.join(run, "out")
+    t = Tally()
+
+    rc_path = os.path.join(out, "cmd.rc")
+    if not os.path.exists(rc_path):
+        t.problem("the guest did not finish the run")
+    elif open(rc_path).read().strip() != "0":
+        t.problem(f"the guest command exited {open(rc_path).read().strip()}")
+
+    kunit_dir = os.path.join(out, "kunit")
+    suites = sorted(os.listdir(kunit_dir)) if os.path.isdir(kunit_dir) else []
+    if not any(s.startswith("vi915") for s in suites):
+        t.problem("no vi915 KUnit suite ran")
+    for name in suites:
+        suite = name[: -len(".ktap")]
+        count_cases(t, "KUnit", suite, os.path.join(kunit_dir, name))
+
+    st_dir = os.path.join(out, "selftests")
+    tests = sorted(os.listdir(st_dir)) if os.path.isdir(st_dir) else []
+    if not tests:
+        t.problem("no kselftest ran")
+    for name in tests:
+        count_cases(t, "kselftest", name[: -len(".tap")], os.path.join(st_dir, name))
+
+    expected = read_expectations(expectations)
+    seen = set()
+    for test in sorted({k.split("@", 1)[0] for k in expected}):
+        log = os.path.join(out, "igt", test + ".log")
+        if not os.path.exists(log):
+            t.problem(f"IGT {test} did not run")
+            continue
+        for sub, outcome, raw in igt_subtests(log):
+            key = f"{test}@{sub}"
+            seen.add(key)
+            want = expected.get(key)
+            note = f"expected {want}" if want else "no expectation"
+            print(f"IGT {key}: {raw} ({note})")
+            t.add(outcome)
+            if want is None:
+                t.problem(f"IGT {key}: {raw}, not in {expectations}", outcome == "fail")
+            elif RANK[outcome] < RANK[want]:
+                t.problem(f"IGT {key}: {raw}, worse than expected {want}", outcome == "fail")
+            elif RANK[outcome] > RANK[want]:
+                print(f"  -> better than expected: raise it to {outcome} in {expectations}")
+    for key in sorted(set(expected) - seen):
+        t.problem(f"IGT {key}: no result")
+
+    for log in ("serial.log", "out/dmesg.txt"):
+        path = os.path.join(run, log)
+        if not os.path.exists(path):
+            continue
+        lines = open(path, errors="replace").read().splitlines()
+        for i, line in enumerate(lines):
+            if SPLAT.search(line) and not SPLAT_OK.search(line):
+                report = "\n    ".join(lines[max(0, i - 2): i + 25])
+                t.problem(f"kernel log {log}:{i + 1}:\n    {report}")
+                break
+    leaks = os.path.join(out, "kmemleak.txt")
+    if os.path.exists(leaks) and open(leaks).read().strip():
+        t.problem("kmemleak:\n" + open(leaks).read()[:4000])
+
+    for p in t.problems:
+        print(f"FAILED: {p}")
+    # Problems that are not failed test cases (a splat, a leak, a missing result) count too.
+    t.failed += len(t.problems) - t.cases_failed
+    print(f"{t.passed} passed, {t.failed} failed, {t.skipped} skipped")
+    return 1 if t.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

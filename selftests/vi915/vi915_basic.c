@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Opens the vi915 device as i915 userspace does and checks DRM_IOCTL_VERSION,
+ * I915_GETPARAM, the ioctl table's bad-input answers and the debugfs files IGT
+ * relies on. The harness loads vi915 with i915_name=1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <drm/i915_drm.h>
+
+#include "kselftest_harness.h"
+
+#define ENOTSUPP 524
+
+/* Opens the first /dev/dri node with the given prefix whose driver is i915. */
+static int open_i915(const char *prefix, int first)
+{
+	char path[64], name[16];
+	int i, fd;
+
+	for (i = first; i < first + 16; i++) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+		snprintf(path, sizeof(path), "/dev/dri/%s%d", prefix, i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "i915"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static int getparam(int fd, int param, int *value)
+{
+	struct drm_i915_getparam gp = { .param = param, .value = value };
+
+	return ioctl(fd, DRM_IOCTL_I915_GETPARAM, &gp) ? -errno : 0;
+}
+
+/* The device's debugfs directory, from the primary node's minor. */
+static void debugfs_path(int card, const char *file, char *buf, size_t len)
+{
+	struct stat st;
+
+	fstat(card, &st);
+	snprintf(buf, len, "/sys/kernel/debug/dri/%u/%s", minor(st.st_rdev), file);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}
+
+FIXTURE(vi915) {
+	int card;
+	int render;
+};
+
+FIXTURE_SETUP(vi915)
+{
+	self->card = open_i915("card", 0);
+	self->render = open_i915("renderD", 128);
+	ASSERT_GE(self->card, 0) TH_LOG("no DRM device named i915");
+	ASSERT_GE(self->render, 0) TH_LOG("no render node named i915");
+}
+
+FIXTURE_TEARDOWN(vi915)
+{
+	close(self->card);
+	close(self->render);
+}
+
+TEST_F(vi915, version)
+{
+	char name[32] = {}, desc[64] = {};
+	struct drm_version v = {
+		.name = name, .name_len = sizeof(name) - 1,
+		.desc = desc, .desc_len = sizeof(desc) - 1,
+	};
+
+	ASSERT_EQ(0, ioctl(self->render, DRM_IOCTL_VERSION, &v));
+	EXPECT_STREQ("i915", name);
+	EXPECT_EQ(1, v.version_major);
+	EXPECT_EQ(6, v.version_minor);
+	EXPECT_LT(0, (int)strlen(desc));
+}
+
+TEST_F(vi915, getparam_device_facts)
+{
+	int value = -1;
+
+	ASSERT_EQ(0, getparam(self->render, I915_PARAM_CHIPSET_ID, &value));
+	EXPECT_EQ(0x1616, value);
+	ASSERT_EQ(0, getparam(self->render, I915_PARAM_HAS_LLC, &value));
+	EXPECT_EQ(1, value);
+	ASSERT_EQ(0, getparam(self->render, I915_PARAM_CMD_PARSER_VERSION, &value));
+	EXPECT_EQ(0, value);
+	ASSERT_EQ(0, getparam(self->render, I915_PARAM_HAS_GPU_RESET, &value));
+	EXPECT_EQ(2, value);
+}
+
+TEST_F(vi915, getparam_errnos)
+{
+	int value = 0x5a5a;
+
+	EXPECT_EQ(-EINVAL, getparam(self->render, 0, &value));
+	EXPECT_EQ(-EINVAL, getparam(self->render, -1, &value));
+	EXPECT_EQ(-EINVAL, getparam(self->render, 100000, &value));
+	EXPECT_EQ(-ENODEV, getparam(self->render, I915_PARAM_IRQ_ACTIVE, &value));
+	EXPECT_EQ(-ENODEV, getparam(self->render, I915_PARAM_EU_TOTAL, &value));
+	/* A failed query leaves the value alone. */
+	EXPECT_EQ(0x5a5a, value);
+	EXPECT_EQ(-EFAULT, getparam(self->render, I915_PARAM_CHIPSET_ID, (int *)8));
+}
+
+TEST_F(vi915, ioctl_table)
+{
+	struct drm_i915_getparam gp = {};
+
+	/* 0x10 and 0x12 are holes in i915's table. */
+	EXPECT_EQ(-1, ioctl(self->render, DRM_IOWR(DRM_COMMAND_BASE + 0x10, gp), &gp));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->render, DRM_IOWR(DRM_COMMAND_BASE + 0x12, gp), &gp));
+	EXPECT_EQ(EINVAL, errno);
+	/* Past the end of the table. */
+	EXPECT_EQ(-1, ioctl(self->render, DRM_IOWR(DRM_COMMAND_BASE + 0x3d, gp), &gp));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, ioctl(self->render, DRM_IOCTL_I915_GEM_THROTTLE));
+	/* Legacy ioctls are not for render nodes. */
+	EXPECT_EQ(-1, ioctl(self->render, DRM_IOCTL_I915_FLUSH));
+	EXPECT_EQ(EACCES, errno);
+	/* There is no OA unit. */
+	EXPECT_EQ(-1, ioctl(self->render, DRM_IOCTL_I915_PERF_REMOVE_CONFIG, &(__u64){ 1 }));
+	EXPECT_EQ(ENOTSUPP, errno);
+	/* No display: no overlay, no CRTC. */
+	EXPECT_EQ(-1, ioctl(self->card, DRM_IOCTL_I915_GET_PIPE_FROM_CRTC_ID,
+			    &(struct drm_i915_get_pipe_from_crtc_id){ .crtc_id = 1 }));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+TEST_F(vi915, drop_caches)
+{
+	char path[128], buf[64];
+
+	debugfs_path(self->card, "i915_gem_drop_caches", path, sizeof(path));
+	ASSERT_EQ(0, read_file(path, buf, sizeof(buf)));
+	EXPECT_STREQ("0x000003ff\n", buf);
+	/* What IGT writes at open, when quiescing and when purging. */
+	EXPECT_EQ(0, write_file(path, "0x1dc"));
+	EXPECT_EQ(0, write_file(path, "0x5c"));
+	EXPECT_EQ(0, write_file(path, "0x70"));
+	EXPECT_EQ(-EINVAL, write_file(path, "junk"));
+}
+
+TEST_F(vi915, params)
+{
+	char reset[128], hangcheck[128], buf[64];
+	int value = -1;
+
+	debugfs_path(self->card, "i915_params/reset", reset, sizeof(reset));
+	debugfs_path(self->card, "i915_params/enable_hangcheck", hangcheck, sizeof(hangcheck));
+
+	ASSERT_EQ(0, read_file(reset, buf, sizeof(buf)));
+	EXPECT_STREQ("3\n", buf);
+	/* IGT writes -1 as %u, and INT_MAX. */
+	EXPECT_EQ(0, write_file(reset, "4294967295"));
+	ASSERT_EQ(0, read_file(reset, buf, sizeof(buf)));
+	EXPECT_STREQ("4294967295\n", buf);
+	EXPECT_EQ(-ERANGE, write_file(reset, "4294967296"));
+	EXPECT_EQ(0, write_file(reset, "1"));
+	ASSERT_EQ(0, getparam(self->render, I915_PARAM_HAS_GPU_RESET, &value));
+	EXPECT_EQ(1, value);
+
+	EXPECT_EQ(0, write_file(hangcheck, "0"));
+	ASSERT_EQ(0, read_file(hangcheck, buf, sizeof(buf)));
+	EXPECT_STREQ("N\n", buf);
+	ASSERT_EQ(0, getparam(self->render, I915_PARAM_HAS_GPU_RESET, &value));
+	EXPECT_EQ(0, value);
+	EXPECT_EQ(-EINVAL, write_file(hangcheck, "maybe"));
+
+	EXPECT_EQ(0, write_file(hangcheck, "1"));
+	EXPECT_EQ(0, write_file(reset, "3"));
+	ASSERT_EQ(0, getparam(self->render, I915_PARAM_HAS_GPU_RESET, &value));
+	EXPECT_EQ(2, value);
+}
+
+TEST_HARNESS_MAIN
