@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The i915 debugfs files IGT uses, in the DRM device's debugfs directory
-//! (`/sys/kernel/debug/dri/<minor>/`): `i915_gem_drop_caches` and `i915_params/`.
+//! (`/sys/kernel/debug/dri/vi915/`, which `dri/<minor>` links to): `i915_gem_drop_caches` and
+//! `i915_params/`.
 
 use core::fmt;
 use kernel::{
     debugfs::{
         File,
-        Reader, //
+        Reader,
+        Writer, //
     },
     prelude::*,
     str::{
@@ -42,7 +44,7 @@ impl DebugFs {
     ///
     /// # Safety
     ///
-    /// The returned value must be dropped before `dev` is unregistered.
+    /// The [`DebugFs`] this initializes must be dropped before `dev` is unregistered.
     pub(crate) unsafe fn new(dev: ARef<Vi915Device>) -> impl PinInit<Self, Error> {
         // SAFETY: The caller drops the files before `dev` is unregistered.
         let root = unsafe { dev.debugfs_dir() };
@@ -65,7 +67,8 @@ fn read_text<'b>(reader: &mut UserSliceReader, buf: &'b mut [u8; 32]) -> Result<
     Ok(BStr::from_bytes(buf[..n].trim_ascii()))
 }
 
-/// Parses an unsigned integer the way `kstrtoull(s, 0)` does: decimal, `0x` hex or `0` octal.
+/// Parses an unsigned integer as `kstrtoull(s, 0)` does for what userspace writes here: decimal,
+/// `0x` hex or `0` octal (it also takes `0o`, `0b` and `+`, which `kstrtoull()` does not).
 fn parse_u64(text: &BStr) -> Result<u64> {
     u64::from_str(text)
 }
@@ -90,9 +93,9 @@ fn parse_bool(text: &BStr) -> Result<bool> {
 /// or drop; it is accepted as i915 accepts it.
 struct DropCaches;
 
-impl fmt::Debug for DropCaches {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "0x{DROP_ALL:08x}")
+impl Writer for DropCaches {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "0x{DROP_ALL:08x}")
     }
 }
 
@@ -107,28 +110,36 @@ impl Reader for DropCaches {
 /// `i915_params/reset` (uint).
 struct ResetParam(ARef<Vi915Device>);
 
-impl fmt::Debug for ResetParam {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.params.reset.load(Relaxed))
+impl Writer for ResetParam {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.0.params.reset.load(Relaxed))
     }
 }
 
 impl Reader for ResetParam {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
         let mut buf = [0; 32];
-        let value = u32::try_from(parse_u64(read_text(reader, &mut buf)?)?).map_err(|_| ERANGE)?;
+        let value = parse_uint(read_text(reader, &mut buf)?)?;
         self.0.params.reset.store(value, Relaxed);
         Ok(())
+    }
+}
+
+/// Parses a uint parameter as i915 does: a number, or else a boolean as 0 or 1.
+fn parse_uint(text: &BStr) -> Result<u32> {
+    match parse_u64(text).map(u32::try_from) {
+        Ok(Ok(value)) => Ok(value),
+        _ => parse_bool(text).map(u32::from),
     }
 }
 
 /// `i915_params/enable_hangcheck` (bool).
 struct HangcheckParam(ARef<Vi915Device>);
 
-impl fmt::Debug for HangcheckParam {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Writer for HangcheckParam {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let on = self.0.params.enable_hangcheck.load(Relaxed);
-        write!(f, "{}", if on { 'Y' } else { 'N' })
+        writeln!(f, "{}", if on { 'Y' } else { 'N' })
     }
 }
 
@@ -156,6 +167,17 @@ mod tests {
         assert!(parse_u64(BStr::from_bytes(b"-1")).is_err());
         assert!(parse_u64(BStr::from_bytes(b"0x")).is_err());
         assert!(parse_u64(BStr::from_bytes(b"12abc")).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn parses_uint_params_like_i915() -> Result {
+        assert_eq!(parse_uint(BStr::from_bytes(b"4294967295"))?, u32::MAX);
+        assert_eq!(parse_uint(BStr::from_bytes(b"0x10"))?, 16);
+        assert_eq!(parse_uint(BStr::from_bytes(b"Y"))?, 1);
+        assert_eq!(parse_uint(BStr::from_bytes(b"off"))?, 0);
+        assert_eq!(parse_uint(BStr::from_bytes(b"4294967296")), Err(EINVAL));
+        assert_eq!(parse_uint(BStr::from_bytes(b"x")), Err(EINVAL));
         Ok(())
     }
 

@@ -39,12 +39,12 @@ impl drm::file::DriverFile for Vi915File {
 impl Vi915File {
     /// IOCTL: getparam: Query a device parameter.
     pub(crate) fn getparam(
-        dev: &Device,
+        _dev: &Device,
         _reg: &(),
         args: &mut uapi::drm_i915_getparam,
         _file: &File,
     ) -> Result<u32> {
-        let value = params::getparam(args.param, &dev.params)?;
+        let value = params::getparam(args.param)?;
         let ptr = UserPtr::from_ptr(args.value.cast());
         UserSlice::new(ptr, size_of::<i32>())
             .writer()
@@ -74,8 +74,8 @@ impl Vi915File {
         Err(EINVAL)
     }
 
-    /// An ioctl for hardware a software engine does not have (display, overlay, pinning into
-    /// the global GTT): i915's answer on a device without it.
+    /// An ioctl for hardware a software engine does not have (overlay, pinning into the global
+    /// GTT): i915's answer on a device without it.
     pub(crate) fn no_device<T>(
         _dev: &Device,
         _reg: &(),
@@ -83,6 +83,23 @@ impl Vi915File {
         _file: &File,
     ) -> Result<u32> {
         Err(ENODEV)
+    }
+
+    /// IOCTL: set_sprite_colorkey: i915's flag checks; then no plane id names an overlay plane,
+    /// as there are no planes.
+    pub(crate) fn set_colorkey(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_intel_sprite_colorkey,
+        _file: &File,
+    ) -> Result<u32> {
+        let keys = uapi::I915_SET_COLORKEY_DESTINATION | uapi::I915_SET_COLORKEY_SOURCE;
+        let flags = args.flags & !uapi::I915_SET_COLORKEY_NONE;
+        args.flags = flags;
+        if flags & !keys != 0 || flags & keys == keys {
+            return Err(EINVAL);
+        }
+        Err(ENOENT)
     }
 
     /// IOCTL: get_pipe_from_crtc_id: There are no CRTCs, so no id names one.

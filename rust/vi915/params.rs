@@ -10,10 +10,7 @@
 
 use kernel::{
     prelude::*,
-    sync::atomic::{
-        Atomic,
-        Relaxed, //
-    },
+    sync::atomic::Atomic,
     uapi, //
 };
 
@@ -22,7 +19,8 @@ pub(crate) const CHIPSET_ID: i32 = 0x1616;
 
 /// i915's tunables that IGT reads and writes through debugfs `i915_params/`.
 ///
-/// Both only ever hold values userspace wrote; readers tolerate any value.
+/// They are kept with i915's defaults and whatever userspace writes; nothing acts on them until
+/// the engine can detect hangs and cancel requests.
 pub(crate) struct Params {
     /// GPU reset mode: 0 off, 1 full reset, 2 or more engine reset (i915's default is 3).
     pub(crate) reset: Atomic<u32>,
@@ -38,23 +36,10 @@ impl Params {
             enable_hangcheck: Atomic::new(true),
         }
     }
-
-    /// `I915_PARAM_HAS_GPU_RESET` as i915 computes it: 0 without hangcheck or reset, 2 when
-    /// single engines can be reset, 1 for full resets only.
-    fn gpu_reset(&self) -> i32 {
-        match (
-            self.enable_hangcheck.load(Relaxed),
-            self.reset.load(Relaxed),
-        ) {
-            (false, _) | (_, 0) => 0,
-            (true, 1) => 1,
-            (true, _) => 2,
-        }
-    }
 }
 
 /// Answers `I915_GETPARAM` for `param`, or i915's errno for it.
-pub(crate) fn getparam(param: i32, params: &Params) -> Result<i32> {
+pub(crate) fn getparam(param: i32) -> Result<i32> {
     let Ok(param) = u32::try_from(param) else {
         return Err(EINVAL);
     };
@@ -71,25 +56,30 @@ pub(crate) fn getparam(param: i32, params: &Params) -> Result<i32> {
         uapi::I915_PARAM_HAS_WT => 0,
         uapi::I915_PARAM_HAS_OVERLAY => 0,
         uapi::I915_PARAM_CMD_PARSER_VERSION => 0,
-        uapi::I915_PARAM_HAS_GPU_RESET => params.gpu_reset(),
         uapi::I915_PARAM_HAS_RESOURCE_STREAMER => 0,
         uapi::I915_PARAM_HAS_POOLED_EU => 0,
         uapi::I915_PARAM_MIN_EU_IN_POOL => 0,
         uapi::I915_PARAM_HAS_CONTEXT_ISOLATION => 0,
-        uapi::I915_PARAM_HAS_CONTEXT_FREQ_HINT => 0,
-        // No slice/EU topology, HuC, OA unit or PXP on a software engine; i915 answers ENODEV
-        // where the hardware lacks them.
+        // Without GuC SLPC, i915 answers this one with EINVAL as its value.
+        uapi::I915_PARAM_HAS_CONTEXT_FREQ_HINT => EINVAL.to_errno(),
+        // Broadwell's command streamer and OA timestamps tick at 12.5 MHz; i915's perf
+        // interface is at revision 7 whether or not the OA unit is usable.
+        uapi::I915_PARAM_CS_TIMESTAMP_FREQUENCY | uapi::I915_PARAM_OA_TIMESTAMP_FREQUENCY => {
+            12_500_000
+        }
+        uapi::I915_PARAM_PERF_REVISION => 7,
+        // No slice/EU topology, HuC or PXP on a software engine; i915 answers ENODEV where the
+        // hardware lacks them.
         uapi::I915_PARAM_SUBSLICE_TOTAL
         | uapi::I915_PARAM_EU_TOTAL
         | uapi::I915_PARAM_SLICE_MASK
         | uapi::I915_PARAM_SUBSLICE_MASK
         | uapi::I915_PARAM_HUC_STATUS
-        | uapi::I915_PARAM_CS_TIMESTAMP_FREQUENCY
-        | uapi::I915_PARAM_OA_TIMESTAMP_FREQUENCY
-        | uapi::I915_PARAM_PERF_REVISION
         | uapi::I915_PARAM_PXP_STATUS => return Err(ENODEV),
-        // uAPI features vi915 does not implement yet.
-        uapi::I915_PARAM_NUM_FENCES_AVAIL
+        // uAPI features vi915 does not implement yet. Without engine reset, i915 too answers
+        // HAS_GPU_RESET with 0.
+        uapi::I915_PARAM_HAS_GPU_RESET
+        | uapi::I915_PARAM_NUM_FENCES_AVAIL
         | uapi::I915_PARAM_HAS_PAGEFLIPPING
         | uapi::I915_PARAM_HAS_EXECBUF2
         | uapi::I915_PARAM_HAS_BSD
@@ -131,50 +121,35 @@ pub(crate) fn getparam(param: i32, params: &Params) -> Result<i32> {
 mod tests {
     use super::*;
 
+    fn param(p: u32) -> Result<i32> {
+        getparam(p as i32)
+    }
+
     #[test]
     fn chipset_is_broadwell_gt2() -> Result {
-        let params = Params::new();
-        assert_eq!(
-            getparam(uapi::I915_PARAM_CHIPSET_ID as i32, &params)?,
-            0x1616
-        );
-        assert_eq!(getparam(uapi::I915_PARAM_HAS_LLC as i32, &params)?, 1);
-        assert_eq!(
-            getparam(uapi::I915_PARAM_CMD_PARSER_VERSION as i32, &params)?,
-            0
-        );
+        assert_eq!(param(uapi::I915_PARAM_CHIPSET_ID)?, 0x1616);
+        assert_eq!(param(uapi::I915_PARAM_HAS_LLC)?, 1);
+        assert_eq!(param(uapi::I915_PARAM_CMD_PARSER_VERSION)?, 0);
+        assert_eq!(param(uapi::I915_PARAM_CS_TIMESTAMP_FREQUENCY)?, 12_500_000);
+        assert_eq!(param(uapi::I915_PARAM_PERF_REVISION)?, 7);
+        Ok(())
+    }
+
+    #[test]
+    fn missing_features_read_zero() -> Result {
+        assert_eq!(param(uapi::I915_PARAM_HAS_GPU_RESET)?, 0);
+        assert_eq!(param(uapi::I915_PARAM_HAS_EXECBUF2)?, 0);
+        assert_eq!(param(uapi::I915_PARAM_HAS_USERPTR_PROBE)?, 0);
         Ok(())
     }
 
     #[test]
     fn errnos_match_i915() {
-        let params = Params::new();
-        assert_eq!(getparam(-1, &params), Err(EINVAL));
-        assert_eq!(getparam(0, &params), Err(EINVAL));
-        assert_eq!(getparam(10_000, &params), Err(EINVAL));
-        assert_eq!(
-            getparam(uapi::I915_PARAM_IRQ_ACTIVE as i32, &params),
-            Err(ENODEV)
-        );
-        assert_eq!(
-            getparam(uapi::I915_PARAM_EU_TOTAL as i32, &params),
-            Err(ENODEV)
-        );
-    }
-
-    #[test]
-    fn gpu_reset_follows_params() -> Result {
-        let params = Params::new();
-        let has_reset = uapi::I915_PARAM_HAS_GPU_RESET as i32;
-        assert_eq!(getparam(has_reset, &params)?, 2);
-        params.reset.store(1, Relaxed);
-        assert_eq!(getparam(has_reset, &params)?, 1);
-        params.reset.store(0, Relaxed);
-        assert_eq!(getparam(has_reset, &params)?, 0);
-        params.reset.store(u32::MAX, Relaxed);
-        assert_eq!(getparam(has_reset, &params)?, 2);
-        params.enable_hangcheck.store(false, Relaxed);
-        assert_eq!(getparam(has_reset, &params)?, 0);
-        Ok(())
+        assert_eq!(getparam(-1), Err(EINVAL));
+        assert_eq!(getparam(0), Err(EINVAL));
+        assert_eq!(getparam(10_000), Err(EINVAL));
+        assert_eq!(param(uapi::I915_PARAM_IRQ_ACTIVE), Err(ENODEV));
+        assert_eq!(param(uapi::I915_PARAM_EU_TOTAL), Err(ENODEV));
+        assert_eq!(param(uapi::I915_PARAM_HAS_CONTEXT_FREQ_HINT), Ok(-22));
     }
 }

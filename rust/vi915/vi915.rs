@@ -49,9 +49,11 @@ struct Vi915Module {
 impl kernel::Module for Vi915Module {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let faux = faux::Registration::new(c"vi915", None)?;
-        // SAFETY: The faux device is allocated by `faux_device_create()` and stays alive until
-        // `faux` is dropped, which happens after `_drm` (field order of `Vi915Module`), the only
-        // holder of this reference. Moving `faux` does not move the device.
+        // SAFETY: The faux device is allocated by `faux_device_create()` and freed when `faux`
+        // is dropped; moving `faux` does not move it. The `'static` reference goes to the DRM
+        // device and its registration, which end first: on success `Vi915Module` drops `_drm`
+        // before `_faux` (field order), and on an error below the locals `reg` and `dev` are
+        // dropped before `faux` (reverse order of declaration).
         let fdev: &'static faux::Device<kernel::device::Bound> =
             unsafe { &*core::ptr::from_ref(faux.as_ref()) };
 
