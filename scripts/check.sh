@@ -12,6 +12,7 @@ start=$(date +%s)
 
 # IGT tests to run: those named in the expectations file.
 tests=$(sed -e 's/#.*//' -e '/^\s*$/d' -e 's/@.*//' "$expectations" | sort -u)
+rm -rf "$run"
 mkdir -p "$OUT"
 printf '%s\n' $tests >"$OUT/igt-tests"
 VI915_GUEST_TIMEOUT=${VI915_GUEST_TIMEOUT:-3000} \

@@ -14,8 +14,9 @@ for test in /vi915/selftests/*; do
 	[ -x "$test" ] || continue
 	name=$(basename "$test")
 	echo "== kselftest $name"
-	"$test" >"$out/selftests/$name.tap" 2>&1
-	echo "== kselftest $name: exit $?"
+	timeout -k 10 600 "$test" >"$out/selftests/$name.tap" 2>&1
+	echo $? >"$out/selftests/$name.rc"
+	echo "== kselftest $name: exit $(cat "$out/selftests/$name.rc")"
 done
 for test in $(cat /vi915/igt-tests); do
 	echo "== igt $test"

@@ -21,7 +21,9 @@ if [ -d /sys/module/vi915 ] && ! rmmod vi915 >>$out/cmd.log 2>&1; then
 	echo "guest: rmmod vi915 failed" >>$out/cmd.log
 	echo 1 >$out/cmd.rc.tmp
 fi
-# Two scans: kmemleak reports an object only once it has stayed unreferenced.
+# Two scans: kmemleak reports an object only once it is 5 s old and has stayed
+# unreferenced across scans.
+sleep 6
 echo scan >/sys/kernel/debug/kmemleak 2>/dev/null
 sleep 1
 echo scan >/sys/kernel/debug/kmemleak 2>/dev/null

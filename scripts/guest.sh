@@ -26,17 +26,20 @@ for f in ${VI915_EXTRA_FILES:-}; do cp "$f" "$run/"; done
 printf '%s\n' "$cmd" >"$run/cmd.sh"
 
 # KVM where it works, TCG otherwise (the software virtualizer on these machines
-# exposes /dev/kvm but cannot run a guest).
-accel=(-accel tcg,thread=multi -cpu max)
+# exposes /dev/kvm but cannot run a guest). No 5-level paging under TCG: early
+# KASAN reports were seen with it.
+accel=(-accel tcg,thread=multi -cpu max,la57=off)
 if [ -w /dev/kvm ] && grep -qw -e vmx -e svm /proc/cpuinfo; then
 	accel=(-accel kvm -cpu host)
 fi
 
+# Never leave a guest behind: stop it if this script is stopped.
+trap 'kill $(jobs -p) 2>/dev/null' EXIT
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	"${accel[@]}" -machine q35 -smp 2 -m 3G -nographic -no-reboot \
 	-kernel "$kernel" \
-	-append "console=ttyS0 loglevel=4 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro init=/sbin/vi915-init panic=-1 kasan.fault=report kunit.enable=1" \
+	-append "console=ttyS0 loglevel=5 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro init=/sbin/vi915-init panic=-1 kasan.fault=report kunit.enable=1" \
 	-fsdev local,id=root,path="$ROOTFS",security_model=none,readonly=on \
 	-device virtio-9p-pci,fsdev=root,mount_tag=rootfs \
 	-fsdev local,id=run,path="$run",security_model=none \

@@ -33,13 +33,17 @@ fi
 # series changes, the old one is reversed and the new one applied, so files
 # the series does not touch keep their timestamps (and the build stays warm).
 applied=$SRC/.vi915-applied
-if ! diff -qr "$applied" "$TOP/patches" >/dev/null 2>&1; then
-	if [ -f "$applied/series" ] && ! tac "$applied/series" | while read -r p; do
+dirty=$SRC/.vi915-patching
+if [ -e "$dirty" ] || ! diff -qr "$applied" "$TOP/patches" >/dev/null 2>&1; then
+	touch "$dirty"
+	if [ ! -f "$applied/series" ] || ! tac "$applied/series" | while read -r p; do
 		patch -d "$SRC" -p1 -R -s -f <"$applied/$p" >/dev/null || exit 1
 	done; then
-		# Something edited a patched file in the tree (make rustfmt, say):
-		# take the files the old series touched from the tarball again.
-		files=$(sed -n 's|^+++ b/||p' "$applied"/*.patch | sort -u)
+		# An interrupted run, or something edited a patched file in the tree
+		# (make rustfmt, say): take every file either series touches from the
+		# tarball again.
+		files=$(cat "$applied"/*.patch "$TOP"/patches/*.patch 2>/dev/null |
+			sed -n 's|^+++ b/||p' | sort -u)
 		log "restoring pristine $(echo "$files" | wc -l) files"
 		# shellcheck disable=SC2086
 		tar -xf "$BUILDROOT$LINUX_SOURCE_TARBALL" -C "$SRC" --strip-components=1 \
@@ -53,6 +57,7 @@ if ! diff -qr "$applied" "$TOP/patches" >/dev/null 2>&1; then
 		cp "$TOP/patches/$p" "$applied/"
 	done <"$TOP/patches/series"
 	cp "$TOP/patches/series" "$applied/series"
+	rm -f "$dirty"
 fi
 
 # 3. Our files. Only changed files are copied, so timestamps stay put.

@@ -21,6 +21,16 @@ LINUX_SOURCE_TARBALL=/usr/src/linux-source-7.3.tar.xz
 log() { printf '[vi915] %s\n' "$*" >&2; }
 die() { printf '[vi915] error: %s\n' "$*" >&2; exit 1; }
 
+[ "$(id -u)" = 0 ] || die "run as root: the build uses chroot, mounts and debootstrap"
+
+# One build at a time per cache: checkouts share the kernel tree and objects.
+if [ -z "${VI915_LOCKED:-}" ]; then
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/.lock"
+	flock 9 || die "cannot lock $CACHE"
+	export VI915_LOCKED=1
+fi
+
 # Run a command inside the build root with a clean environment. Stable LANG
 # and HOME keep ccache hits across runs.
 in_buildroot() {
@@ -72,7 +82,9 @@ debootstrap_into() {
 	[ -e "$dir/.vi915-debootstrapped" ] && return 0
 	host_need debootstrap debootstrap
 	log "debootstrapping $suite into $dir"
-	rm -rf "$dir"
+	# Never delete through the build root's bind mounts (/dev, the cache, the checkout).
+	findmnt -Rlno TARGET "$dir" 2>/dev/null | sort -r | xargs -r umount -l
+	rm -rf --one-file-system "$dir"
 	mkdir -p "$CACHE"
 	debootstrap --variant=minbase "$@" "$suite" "$dir" "$MIRROR" \
 		>"$CACHE/debootstrap-$suite.log" 2>&1 ||

@@ -58,10 +58,14 @@ class Tally:
 
 
 def ktap_cases(path, suite=None):
-    """(name, outcome) for each test case of a KTAP/TAP file; suite lines are dropped."""
-    cases = []
+    """(cases, planned): (name, outcome) for each test case of a KTAP/TAP file, suite lines
+    dropped, and the number of cases its innermost plan (`1..N`) announced."""
+    cases, planned = [], None
     with open(path, errors="replace") as f:
         for line in f:
+            m = re.match(r"^\s*1\.\.(\d+)\s*$", line)
+            if m:
+                planned = int(m.group(1))
             m = KTAP_CASE.match(line)
             if not m or m.group(2) == suite:
                 continue
@@ -70,14 +74,16 @@ def ktap_cases(path, suite=None):
                 cases.append((name, "skip"))
             else:
                 cases.append((name, "pass" if ok == "ok" else "fail"))
-    return cases
+    return cases, planned
 
 
 def count_cases(t, kind, suite, path):
     """Prints and counts the cases of one KTAP/TAP file."""
-    cases = ktap_cases(path, suite)
+    cases, planned = ktap_cases(path, suite)
     if not cases:
         t.problem(f"{kind} {suite} reported nothing")
+    elif planned != len(cases):
+        t.problem(f"{kind} {suite} planned {planned} cases and reported {len(cases)}")
     for case, outcome in cases:
         print(f"{kind} {suite}.{case}: {outcome}")
         t.add(outcome)
@@ -100,6 +106,18 @@ def igt_subtests(path):
                     name = f"{current}@{name}"
                 results.append((name, IGT_RESULT.get(res, "fail"), res))
     return results
+
+
+def driver_suites():
+    """The KUnit suites the driver declares (`#[kunit_tests(name)]` in rust/vi915)."""
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    suites = set()
+    src = os.path.join(top, "rust", "vi915")
+    for name in os.listdir(src):
+        if name.endswith(".rs"):
+            text = open(os.path.join(src, name)).read()
+            suites.update(re.findall(r"#\[kunit_tests\((\w+)\)\]", text))
+    return suites
 
 
 def read_expectations(path):
@@ -129,8 +147,9 @@ def main():
 
     kunit_dir = os.path.join(out, "kunit")
     suites = sorted(os.listdir(kunit_dir)) if os.path.isdir(kunit_dir) else []
-    if not any(s.startswith("vi915") for s in suites):
-        t.problem("no vi915 KUnit suite ran")
+    for suite in sorted(driver_suites()):
+        if suite + ".ktap" not in suites:
+            t.problem(f"KUnit suite {suite} did not run")
     for name in suites:
         suite = name[: -len(".ktap")]
         count_cases(t, "KUnit", suite, os.path.join(kunit_dir, name))
@@ -139,8 +158,13 @@ def main():
     tests = sorted(os.listdir(st_dir)) if os.path.isdir(st_dir) else []
     if not tests:
         t.problem("no kselftest ran")
-    for name in tests:
-        count_cases(t, "kselftest", name[: -len(".tap")], os.path.join(st_dir, name))
+    for name in [n for n in tests if n.endswith(".tap")]:
+        test = name[: -len(".tap")]
+        count_cases(t, "kselftest", test, os.path.join(st_dir, name))
+        rc_file = os.path.join(st_dir, test + ".rc")
+        rc = open(rc_file).read().strip() if os.path.exists(rc_file) else "missing"
+        if rc not in ("0", "4"):  # 4 is KSFT_SKIP
+            t.problem(f"kselftest {test} exited {rc}")
 
     expected = read_expectations(expectations)
     seen = set()
@@ -149,18 +173,22 @@ def main():
         if not os.path.exists(log):
             t.problem(f"IGT {test} did not run")
             continue
+        if "No known gpu found" in open(log, errors="replace").read():
+            t.problem(f"IGT {test} did not find vi915 as an i915 device")
         for sub, outcome, raw in igt_subtests(log):
             key = f"{test}@{sub}"
             seen.add(key)
             want = expected.get(key)
             note = f"expected {want}" if want else "no expectation"
             print(f"IGT {key}: {raw} ({note})")
+            if want is None or RANK[outcome] < RANK[want]:
+                # Counted as a failure, whatever IGT called it.
+                t.add("fail")
+                why = "not in " + expectations if want is None else "worse than expected " + want
+                t.problem(f"IGT {key}: {raw}, {why}", case=True)
+                continue
             t.add(outcome)
-            if want is None:
-                t.problem(f"IGT {key}: {raw}, not in {expectations}", outcome == "fail")
-            elif RANK[outcome] < RANK[want]:
-                t.problem(f"IGT {key}: {raw}, worse than expected {want}", outcome == "fail")
-            elif RANK[outcome] > RANK[want]:
+            if RANK[outcome] > RANK[want]:
                 print(f"  -> better than expected: raise it to {outcome} in {expectations}")
     for key in sorted(set(expected) - seen):
         t.problem(f"IGT {key}: no result")
@@ -175,6 +203,10 @@ def main():
                 report = "\n    ".join(lines[max(0, i - 2): i + 25])
                 t.problem(f"kernel log {log}:{i + 1}:\n    {report}")
                 break
+    dmesg = os.path.join(out, "dmesg.txt")
+    text = open(dmesg, errors="replace").read() if os.path.exists(dmesg) else ""
+    if re.search(r"kmemleak: .*disabl", text):
+        t.problem("kmemleak disabled itself: leaks were not checked")
     leaks = os.path.join(out, "kmemleak.txt")
     if os.path.exists(leaks) and open(leaks).read().strip():
         t.problem("kmemleak:\n" + open(leaks).read()[:4000])

@@ -5,12 +5,14 @@
 . "$(dirname "$0")/lib.sh"
 
 STAMP=$ROOTFS/.vi915-rootfs-v1
-[ -e "$STAMP" ] && exit 0
-
-debootstrap_into sid "$ROOTFS" --include=kmod,igt-gpu-tools,igt-gpu-tools-tests
-install -m 0755 "$TOP/scripts/guest-stub-init" "$ROOTFS/sbin/vi915-init"
-mkdir -p "$ROOTFS/vi915"
-rm -rf "$ROOTFS/var/cache/apt/archives"/*.deb
-chroot "$ROOTFS" dpkg-query -W igt-gpu-tools-tests libdrm2 libc6 >"$ROOTFS/vi915.versions"
-touch "$STAMP"
-log "guest rootfs ready: $(tr '\n' ' ' <"$ROOTFS/vi915.versions")"
+if [ ! -e "$STAMP" ]; then
+	debootstrap_into sid "$ROOTFS" --include=kmod,igt-gpu-tools,igt-gpu-tools-tests
+	mkdir -p "$ROOTFS/vi915"
+	rm -rf "$ROOTFS/var/cache/apt/archives"/*.deb
+	chroot "$ROOTFS" dpkg-query -W igt-gpu-tools-tests libdrm2 libc6 >"$ROOTFS/vi915.versions"
+	touch "$STAMP"
+	log "guest rootfs ready: $(tr '\n' ' ' <"$ROOTFS/vi915.versions")"
+fi
+# The init stub follows the repository's copy.
+cmp -s "$TOP/scripts/guest-stub-init" "$ROOTFS/sbin/vi915-init" ||
+	install -m 0755 "$TOP/scripts/guest-stub-init" "$ROOTFS/sbin/vi915-init"
