@@ -15,8 +15,7 @@ tests=$(sed -e 's/#.*//' -e '/^\s*$/d' -e 's/@.*//' "$expectations" | sort -u)
 rm -rf "$run"
 mkdir -p "$OUT"
 printf '%s\n' $tests >"$OUT/igt-tests"
-VI915_GUEST_TIMEOUT=${VI915_GUEST_TIMEOUT:-3000} \
-	VI915_EXTRA_FILES="$TOP/scripts/guest-check.sh $OUT/igt-tests" \
-	"$TOP/scripts/guest.sh" "$run" 'sh /vi915/guest-check.sh' || true
+VI915_GUEST_TIMEOUT=${VI915_GUEST_TIMEOUT:-3000} "$TOP/scripts/guest.sh" "$run" \
+	'sh /vi915/guest-check.sh' "$TOP/scripts/guest-check.sh" "$OUT/igt-tests" || true
 log "guest run took $(($(date +%s) - start)) s; results in $run"
 python3 "$TOP/scripts/results.py" "$run" "$expectations"

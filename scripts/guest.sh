@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Boots the debug guest with vi915 loaded and runs a shell command in it:
-#   scripts/guest.sh RUNDIR 'command'
+#   scripts/guest.sh RUNDIR 'command' [FILE...]
+# FILEs are copied into the guest's /vi915 beside the module and selftests.
 # RUNDIR (created, shared with the guest as /vi915) receives cmd.log, cmd.rc,
 # dmesg.txt, kmemleak.txt, serial.log. Prints the command's output as it
 # runs. Exit status: the command's, or 124 if the guest timed out.
-# VI915_EXTRA_FILES: more files to put into /vi915; VI915_GUEST_TIMEOUT:
-# the wall-clock limit in seconds.
+# VI915_GUEST_TIMEOUT: the wall-clock limit in seconds.
 . "$(dirname "$0")/lib.sh"
 
-run=${1:?usage: guest.sh RUNDIR CMD}
-cmd=${2:?usage: guest.sh RUNDIR CMD}
+run=${1:?usage: guest.sh RUNDIR CMD [FILE...]}
+cmd=${2:?usage: guest.sh RUNDIR CMD [FILE...]}
+shift 2
 timeout=${VI915_GUEST_TIMEOUT:-1800}
 kernel=$OBJ/debug/arch/x86/boot/bzImage
 module=$OBJ/debug/drivers/gpu/drm/vi915/vi915.ko
@@ -22,7 +23,7 @@ mkdir -p "$run/out"
 cp "$module" "$run/vi915.ko"
 [ -d "$OUT/selftests" ] && cp -r "$OUT/selftests" "$run/selftests"
 cp "$TOP/scripts/guest-init.sh" "$run/init.sh"
-for f in ${VI915_EXTRA_FILES:-}; do cp "$f" "$run/"; done
+[ $# = 0 ] || cp "$@" "$run/"
 printf '%s\n' "$cmd" >"$run/cmd.sh"
 
 # KVM where it works, TCG otherwise (the software virtualizer on these machines
@@ -40,9 +41,9 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	"${accel[@]}" -machine q35 -smp 2 -m 3G -nographic -no-reboot \
 	-kernel "$kernel" \
 	-append "console=ttyS0 loglevel=5 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro init=/sbin/vi915-init panic=-1 kasan.fault=report kunit.enable=1" \
-	-fsdev local,id=root,path="$ROOTFS",security_model=none,readonly=on \
+	-fsdev local,id=root,path="${ROOTFS//,/,,}",security_model=none,readonly=on \
 	-device virtio-9p-pci,fsdev=root,mount_tag=rootfs \
-	-fsdev local,id=run,path="$run",security_model=none \
+	-fsdev local,id=run,path="${run//,/,,}",security_model=none \
 	-device virtio-9p-pci,fsdev=run,mount_tag=vi915 \
 	</dev/null >"$run/serial.log" 2>&1 &
 qemu=$!

@@ -3,4 +3,4 @@
 # `make run`: boots the guest with vi915 loaded and runs the demo.
 . "$(dirname "$0")/lib.sh"
 
-VI915_EXTRA_FILES="$OUT/demo/vi915_demo" "$TOP/scripts/guest.sh" "$OUT/run" '/vi915/vi915_demo'
+"$TOP/scripts/guest.sh" "$OUT/run" /vi915/vi915_demo "$OUT/demo/vi915_demo"
