@@ -74,6 +74,14 @@ host_need() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# umount_under DIR: detaches every mount below DIR, deepest first.
+umount_under() {
+	findmnt -rno TARGET | awk -v d="$1/" 'index($0, d) == 1' | sort -r |
+		while read -r m; do umount -l "$m"; done
+	! findmnt -rno TARGET | awk -v d="$1/" 'index($0, d) == 1' | grep -q . ||
+		die "cannot unmount everything under $1"
+}
+
 # debootstrap_into SUITE DIR [debootstrap options...]: a minimal Debian SUITE
 # in DIR, unless an earlier call completed there.
 debootstrap_into() {
@@ -82,8 +90,9 @@ debootstrap_into() {
 	[ -e "$dir/.vi915-debootstrapped" ] && return 0
 	host_need debootstrap debootstrap
 	log "debootstrapping $suite into $dir"
-	# Never delete through the build root's bind mounts (/dev, the cache, the checkout).
-	findmnt -Rlno TARGET "$dir" 2>/dev/null | sort -r | xargs -r umount -l
+	# Never delete through the build root's bind mounts: /dev, the cache and the
+	# checkout are bound there, the last two from the same file system.
+	umount_under "$dir"
 	rm -rf --one-file-system "$dir"
 	mkdir -p "$CACHE"
 	debootstrap --variant=minbase "$@" "$suite" "$dir" "$MIRROR" \
