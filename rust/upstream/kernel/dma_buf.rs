@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Buffer sharing and synchronization: fences, reservation objects and sync files.
+
+pub mod fence;
+pub mod resv;
+#[cfg(CONFIG_SYNC_FILE)]
+pub mod sync_file;
