@@ -50,7 +50,7 @@ impl DebugFs {
         let root = unsafe { dev.debugfs_dir() };
         let params = root.subdir(c"i915_params");
         try_pin_init!(Self {
-            drop_caches <- root.read_write_file(c"i915_gem_drop_caches", DropCaches),
+            drop_caches <- root.read_write_file(c"i915_gem_drop_caches", DropCaches(dev.clone())),
             reset <- params.read_write_file(c"reset", ResetParam(dev.clone())),
             enable_hangcheck <- params.read_write_file(c"enable_hangcheck", HangcheckParam(dev)),
         })
@@ -87,11 +87,15 @@ fn parse_bool(text: &BStr) -> Result<bool> {
     }
 }
 
-/// `i915_gem_drop_caches`: reads `DROP_ALL`; a write asks to retire, idle and shrink.
-///
-/// There are no requests, engines or purgeable objects yet, so a write has nothing to wait for
-/// or drop; it is accepted as i915 accepts it.
-struct DropCaches;
+/// `i915_gem_drop_caches`: reads `DROP_ALL`; a write cancels what runs (`DROP_RESET_ACTIVE`),
+/// then waits for the engines to be idle (`DROP_ACTIVE`, `DROP_IDLE`). Nothing is cached or
+/// purgeable yet, so the other bits have nothing to drop.
+struct DropCaches(ARef<Vi915Device>);
+
+/// `DROP_ACTIVE`, `DROP_IDLE` and `DROP_RESET_ACTIVE` of i915_debugfs.c.
+const DROP_ACTIVE: u64 = 1 << 3;
+const DROP_IDLE: u64 = 1 << 6;
+const DROP_RESET_ACTIVE: u64 = 1 << 7;
 
 impl Writer for DropCaches {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -102,7 +106,15 @@ impl Writer for DropCaches {
 impl Reader for DropCaches {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
         let mut buf = [0; 32];
-        parse_u64(read_text(reader, &mut buf)?)?;
+        let bits = parse_u64(read_text(reader, &mut buf)?)?;
+        if bits & DROP_RESET_ACTIVE != 0 {
+            self.0.engines.iter().for_each(|e| e.reset());
+        }
+        if bits & (DROP_ACTIVE | DROP_IDLE | DROP_RESET_ACTIVE) != 0 {
+            for e in self.0.engines.iter() {
+                e.wait_idle_interruptible()?;
+            }
+        }
         Ok(())
     }
 }

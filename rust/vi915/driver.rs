@@ -4,6 +4,7 @@
 
 use kernel::{
     device::DeviceContext,
+    dma_buf::fence::Fence,
     drm::{
         self,
         ioctl::{
@@ -15,12 +16,19 @@ use kernel::{
     },
     faux,
     prelude::*,
+    sync::{
+        atomic::Atomic,
+        Arc, //
+    },
     uapi, //
 };
 
 use crate::{
+    engine::{
+        Engine,
+        EngineId, //
+    },
     file::Vi915File,
-    gem::Bo,
     ioctls::{
         none,
         r,
@@ -54,7 +62,31 @@ const INFO: drm::DriverInfo = drm::DriverInfo {
 #[pin_data]
 pub(crate) struct Vi915Data {
     /// i915's tunables, exposed in debugfs as `i915_params/`.
-    pub(crate) params: Params,
+    pub(crate) params: Arc<Params>,
+    /// The engines, indexed by [`EngineId::index`].
+    pub(crate) engines: KVec<Arc<Engine>>,
+    /// The next GEM object id.
+    pub(crate) next_object_id: Atomic<u64>,
+}
+
+impl Vi915Data {
+    /// Returns engine `id`.
+    pub(crate) fn engine(&self, id: EngineId) -> &Arc<Engine> {
+        &self.engines[id.index()]
+    }
+
+    /// Returns the class of the vi915 engine `fence` belongs to, if it is one of ours.
+    pub(crate) fn engine_class_of(&self, fence: &Fence) -> Option<u16> {
+        self.engines
+            .iter()
+            .find(|e| e.timeline.context() == fence.context())
+            .map(|e| e.id.class())
+    }
+
+    /// Waits until every engine is idle.
+    pub(crate) fn wait_idle(&self) {
+        self.engines.iter().for_each(|e| e.wait_idle());
+    }
 }
 
 /// Creates the DRM device on `parent`, named "i915" if `as_i915`, "vi915" otherwise.
@@ -62,8 +94,15 @@ pub(crate) fn new_device(
     parent: &faux::Device<kernel::device::Bound>,
     as_i915: bool,
 ) -> Result<drm::UnregisteredDevice<Vi915Driver>> {
+    let params = Arc::new(Params::new(), GFP_KERNEL)?;
+    let mut engines = KVec::with_capacity(EngineId::ALL.len(), GFP_KERNEL)?;
+    for id in EngineId::ALL {
+        engines.push(Engine::new(id, params.clone())?, GFP_KERNEL)?;
+    }
     let data = try_pin_init!(Vi915Data {
-        params: Params::new(),
+        params,
+        engines,
+        next_object_id: Atomic::new(1),
     });
     if as_i915 {
         drm::UnregisteredDevice::new_named(parent, data, I915_NAME)
@@ -77,7 +116,7 @@ impl drm::Driver for Vi915Driver {
     type Data = Vi915Data;
     type RegistrationData<'a> = ();
     type File = Vi915File;
-    type Object = drm::gem::Object<Bo>;
+    type Object = crate::gem::Object;
     type ParentDevice<Ctx: DeviceContext> = faux::Device<Ctx>;
 
     const INFO: drm::DriverInfo = INFO;
@@ -127,19 +166,19 @@ impl drm::Driver for Vi915Driver {
             drm_i915_gem_execbuffer, AUTH, Vi915File::invalid),
         (I915_GEM_EXECBUFFER2_WR,
             wr::<uapi::drm_i915_gem_execbuffer2>(uapi::DRM_I915_GEM_EXECBUFFER2_WR),
-            drm_i915_gem_execbuffer2, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_execbuffer2, RENDER_ALLOW, Vi915File::gem_execbuffer2),
         (I915_GEM_PIN, wr::<uapi::drm_i915_gem_pin>(uapi::DRM_I915_GEM_PIN),
             drm_i915_gem_pin, AUTH | ROOT_ONLY, Vi915File::no_device),
         (I915_GEM_UNPIN, w::<uapi::drm_i915_gem_unpin>(uapi::DRM_I915_GEM_UNPIN),
             drm_i915_gem_unpin, AUTH | ROOT_ONLY, Vi915File::no_device),
         (I915_GEM_BUSY, wr::<uapi::drm_i915_gem_busy>(uapi::DRM_I915_GEM_BUSY),
-            drm_i915_gem_busy, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_busy, RENDER_ALLOW, Vi915File::gem_busy),
         (I915_GEM_SET_CACHING,
             w::<uapi::drm_i915_gem_caching>(uapi::DRM_I915_GEM_SET_CACHING),
-            drm_i915_gem_caching, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_caching, RENDER_ALLOW, Vi915File::gem_set_caching),
         (I915_GEM_GET_CACHING,
             wr::<uapi::drm_i915_gem_caching>(uapi::DRM_I915_GEM_GET_CACHING),
-            drm_i915_gem_caching, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_caching, RENDER_ALLOW, Vi915File::gem_get_caching),
         (I915_GEM_THROTTLE, none(uapi::DRM_I915_GEM_THROTTLE), , RENDER_ALLOW,
             Vi915File::gem_throttle),
         (I915_GEM_ENTERVT, none(uapi::DRM_I915_GEM_ENTERVT), ,
@@ -147,34 +186,34 @@ impl drm::Driver for Vi915Driver {
         (I915_GEM_LEAVEVT, none(uapi::DRM_I915_GEM_LEAVEVT), ,
             AUTH | MASTER | ROOT_ONLY, Vi915File::noop),
         (I915_GEM_CREATE, wr::<uapi::drm_i915_gem_create>(uapi::DRM_I915_GEM_CREATE),
-            drm_i915_gem_create, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_create, RENDER_ALLOW, Vi915File::gem_create),
         (I915_GEM_CREATE_EXT,
             wr::<uapi::drm_i915_gem_create_ext>(uapi::DRM_I915_GEM_CREATE_EXT),
-            drm_i915_gem_create_ext, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_create_ext, RENDER_ALLOW, Vi915File::gem_create_ext),
         (I915_GEM_PREAD, w::<uapi::drm_i915_gem_pread>(uapi::DRM_I915_GEM_PREAD),
-            drm_i915_gem_pread, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_pread, RENDER_ALLOW, Vi915File::gem_pread),
         (I915_GEM_PWRITE, w::<uapi::drm_i915_gem_pwrite>(uapi::DRM_I915_GEM_PWRITE),
-            drm_i915_gem_pwrite, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_pwrite, RENDER_ALLOW, Vi915File::gem_pwrite),
         (I915_GEM_MMAP, wr::<uapi::drm_i915_gem_mmap>(uapi::DRM_I915_GEM_MMAP),
-            drm_i915_gem_mmap, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_mmap, RENDER_ALLOW, Vi915File::gem_mmap),
         (I915_GEM_MMAP_OFFSET,
             wr::<uapi::drm_i915_gem_mmap_offset>(uapi::DRM_I915_GEM_MMAP_GTT),
-            drm_i915_gem_mmap_offset, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_mmap_offset, RENDER_ALLOW, Vi915File::gem_mmap_offset),
         (I915_GEM_SET_DOMAIN,
             w::<uapi::drm_i915_gem_set_domain>(uapi::DRM_I915_GEM_SET_DOMAIN),
-            drm_i915_gem_set_domain, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_set_domain, RENDER_ALLOW, Vi915File::gem_set_domain),
         (I915_GEM_SW_FINISH,
             w::<uapi::drm_i915_gem_sw_finish>(uapi::DRM_I915_GEM_SW_FINISH),
-            drm_i915_gem_sw_finish, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_sw_finish, RENDER_ALLOW, Vi915File::gem_sw_finish),
         (I915_GEM_SET_TILING,
             wr::<uapi::drm_i915_gem_set_tiling>(uapi::DRM_I915_GEM_SET_TILING),
-            drm_i915_gem_set_tiling, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_set_tiling, RENDER_ALLOW, Vi915File::gem_set_tiling),
         (I915_GEM_GET_TILING,
             wr::<uapi::drm_i915_gem_get_tiling>(uapi::DRM_I915_GEM_GET_TILING),
-            drm_i915_gem_get_tiling, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_get_tiling, RENDER_ALLOW, Vi915File::gem_get_tiling),
         (I915_GEM_GET_APERTURE,
             r::<uapi::drm_i915_gem_get_aperture>(uapi::DRM_I915_GEM_GET_APERTURE),
-            drm_i915_gem_get_aperture, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_get_aperture, RENDER_ALLOW, Vi915File::gem_get_aperture),
         (I915_GET_PIPE_FROM_CRTC_ID,
             wr::<uapi::drm_i915_get_pipe_from_crtc_id>(uapi::DRM_I915_GET_PIPE_FROM_CRTC_ID),
             drm_i915_get_pipe_from_crtc_id, 0, Vi915File::no_crtc),
@@ -193,13 +232,13 @@ impl drm::Driver for Vi915Driver {
             wr::<uapi::drm_intel_sprite_colorkey>(uapi::DRM_I915_SET_SPRITE_COLORKEY),
             drm_intel_sprite_colorkey, MASTER, Vi915File::set_colorkey),
         (I915_GEM_WAIT, wr::<uapi::drm_i915_gem_wait>(uapi::DRM_I915_GEM_WAIT),
-            drm_i915_gem_wait, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_wait, RENDER_ALLOW, Vi915File::gem_wait),
         (I915_GEM_CONTEXT_CREATE_EXT,
             wr::<uapi::drm_i915_gem_context_create_ext>(uapi::DRM_I915_GEM_CONTEXT_CREATE),
-            drm_i915_gem_context_create_ext, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_context_create_ext, RENDER_ALLOW, Vi915File::context_create),
         (I915_GEM_CONTEXT_DESTROY,
             w::<uapi::drm_i915_gem_context_destroy>(uapi::DRM_I915_GEM_CONTEXT_DESTROY),
-            drm_i915_gem_context_destroy, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_context_destroy, RENDER_ALLOW, Vi915File::context_destroy),
         (I915_REG_READ, wr::<uapi::drm_i915_reg_read>(uapi::DRM_I915_REG_READ),
             drm_i915_reg_read, RENDER_ALLOW, Vi915File::invalid),
         (I915_GET_RESET_STATS,
@@ -209,10 +248,10 @@ impl drm::Driver for Vi915Driver {
             drm_i915_gem_userptr, RENDER_ALLOW, Vi915File::invalid),
         (I915_GEM_CONTEXT_GETPARAM,
             wr::<uapi::drm_i915_gem_context_param>(uapi::DRM_I915_GEM_CONTEXT_GETPARAM),
-            drm_i915_gem_context_param, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_context_param, RENDER_ALLOW, Vi915File::context_getparam),
         (I915_GEM_CONTEXT_SETPARAM,
             wr::<uapi::drm_i915_gem_context_param>(uapi::DRM_I915_GEM_CONTEXT_SETPARAM),
-            drm_i915_gem_context_param, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_context_param, RENDER_ALLOW, Vi915File::context_setparam),
         (I915_PERF_OPEN, w::<uapi::drm_i915_perf_open_param>(uapi::DRM_I915_PERF_OPEN),
             drm_i915_perf_open_param, RENDER_ALLOW, Vi915File::no_perf),
         (I915_PERF_ADD_CONFIG,
@@ -221,7 +260,7 @@ impl drm::Driver for Vi915Driver {
         (I915_PERF_REMOVE_CONFIG, w::<u64>(uapi::DRM_I915_PERF_REMOVE_CONFIG),
             __u64, RENDER_ALLOW, Vi915File::no_perf),
         (I915_QUERY, wr::<uapi::drm_i915_query>(uapi::DRM_I915_QUERY),
-            drm_i915_query, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_query, RENDER_ALLOW, Vi915File::query),
         (I915_GEM_VM_CREATE,
             wr::<uapi::drm_i915_gem_vm_control>(uapi::DRM_I915_GEM_VM_CREATE),
             drm_i915_gem_vm_control, RENDER_ALLOW, Vi915File::invalid),

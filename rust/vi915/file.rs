@@ -4,7 +4,13 @@
 
 use kernel::{
     drm,
+    new_mutex,
     prelude::*,
+    sync::{
+        atomic::Relaxed,
+        Arc,
+        Mutex, //
+    },
     uaccess::{
         UserPtr,
         UserSlice, //
@@ -13,6 +19,7 @@ use kernel::{
 };
 
 use crate::{
+    context::Context,
     driver::{
         Vi915Device,
         Vi915Driver, //
@@ -21,30 +28,98 @@ use crate::{
 };
 
 /// The state of one open DRM file.
-pub(crate) struct Vi915File;
+#[pin_data(PinnedDrop)]
+pub(crate) struct Vi915File {
+    /// The file's contexts, default context (id 0) first.
+    #[pin]
+    contexts: Mutex<KVec<Arc<Context>>>,
+}
 
 /// A DRM file of the vi915 device.
 pub(crate) type File = drm::File<Vi915File>;
 /// The device as the ioctl handlers see it.
-type Device = Vi915Device<drm::Registered>;
+pub(crate) type Device = Vi915Device<drm::Registered>;
 
 impl drm::file::DriverFile for Vi915File {
     type Driver = Vi915Driver;
 
     fn open(_dev: &Vi915Device) -> Result<Pin<KBox<Self>>> {
-        Ok(KBox::pin(Self, GFP_KERNEL)?)
+        let mut contexts = KVec::new();
+        contexts.push(Context::new(0)?, GFP_KERNEL)?;
+        KBox::pin_init(
+            try_pin_init!(Vi915File {
+                contexts <- new_mutex!(contexts),
+            }),
+            GFP_KERNEL,
+        )
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Vi915File {
+    fn drop(self: Pin<&mut Self>) {
+        // Requests of a closed file are cancelled, as i915 does for non-persistent contexts.
+        for ctx in self.contexts.lock().iter() {
+            ctx.cancelled.store(true, Relaxed);
+        }
+    }
+}
+
+impl Vi915File {
+    /// Returns context `id`: `ENOENT` if there is none.
+    pub(crate) fn context(&self, id: u32) -> Result<Arc<Context>> {
+        self.contexts
+            .lock()
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+            .ok_or(ENOENT)
+    }
+
+    /// Registers `ctx`, built by `make` with the lowest free id (1 and up), and returns the id.
+    pub(crate) fn add_context(
+        &self,
+        make: impl FnOnce(u32) -> Result<Arc<Context>>,
+    ) -> Result<u32> {
+        let mut list = self.contexts.lock();
+        let mut id = 1;
+        while list.iter().any(|c| c.id == id) {
+            id = id.checked_add(1).ok_or(ENOSPC)?;
+        }
+        list.push(make(id)?, GFP_KERNEL)?;
+        Ok(id)
+    }
+
+    /// Unregisters context `id` and cancels its requests: `ENOENT` if there is none (or it is the
+    /// default context).
+    pub(crate) fn remove_context(&self, id: u32) -> Result {
+        let mut list = self.contexts.lock();
+        let at = list
+            .iter()
+            .position(|c| c.id == id && id != 0)
+            .ok_or(ENOENT)?;
+        let ctx = list.remove(at)?;
+        ctx.cancelled.store(true, Relaxed);
+        Ok(())
+    }
+
+    /// Removes object `id` from the file's address spaces (its handle was closed).
+    pub(crate) fn unbind(&self, id: u64) {
+        for ctx in self.contexts.lock().iter() {
+            ctx.vm.nodes.lock().remove(id);
+        }
     }
 }
 
 impl Vi915File {
     /// IOCTL: getparam: Query a device parameter.
     pub(crate) fn getparam(
-        _dev: &Device,
+        dev: &Device,
         _reg: &(),
         args: &mut uapi::drm_i915_getparam,
         _file: &File,
     ) -> Result<u32> {
-        let value = params::getparam(args.param)?;
+        let value = params::getparam(&dev.params, args.param)?;
         let ptr = UserPtr::from_ptr(args.value.cast());
         UserSlice::new(ptr, size_of::<i32>())
             .writer()

@@ -1,26 +1,112 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! GEM buffer objects.
+//! GEM buffer objects: shmem-backed, with i915's per-object bookkeeping.
 
 use kernel::{
-    drm::gem,
-    prelude::*, //
+    dma_buf::resv::DmaResv,
+    drm::{
+        self,
+        gem::{
+            self,
+            shmem,
+            BaseObject, //
+        },
+        Device, //
+    },
+    prelude::*,
+    sync::{
+        aref::ARef,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Mutex, //
+    },
+    uapi, //
 };
 
-use crate::driver::{
-    Vi915Device,
-    Vi915Driver, //
+use crate::{
+    driver::{
+        Vi915Device,
+        Vi915Driver, //
+    },
+    file::{
+        File,
+        Vi915File, //
+    },
 };
+
+/// A vi915 GEM object.
+pub(crate) type Object = shmem::Object<Bo>;
+/// A vi915 GEM object's pinned pages.
+pub(crate) type Pages = shmem::PinnedPages<Bo>;
+
+/// Tiling bookkeeping (`SET_TILING`/`GET_TILING`); the engine always sees linear memory.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Tiling {
+    /// `I915_TILING_*`.
+    pub(crate) mode: u32,
+    /// Row pitch in bytes; 0 when linear.
+    pub(crate) stride: u32,
+}
 
 /// Driver data of a vi915 GEM object.
 #[pin_data]
-pub(crate) struct Bo {}
+pub(crate) struct Bo {
+    /// Unique for the device's life: names the object in address spaces without a reference.
+    pub(crate) id: u64,
+    /// `I915_CACHING_*` as `GET_CACHING` reports it.
+    pub(crate) caching: Atomic<u32>,
+    #[pin]
+    pub(crate) tiling: Mutex<Tiling>,
+}
 
 impl gem::DriverObject for Bo {
     type Driver = Vi915Driver;
     type Args = ();
 
-    fn new(_dev: &Vi915Device, _size: usize, _args: ()) -> impl PinInit<Self, Error> {
-        try_pin_init!(Bo {})
+    fn new(dev: &Vi915Device, _size: usize, _args: ()) -> impl PinInit<Self, Error> {
+        try_pin_init!(Bo {
+            id: dev.next_object_id.fetch_add(1, Relaxed),
+            caching: Atomic::new(uapi::I915_CACHING_CACHED),
+            tiling <- kernel::new_mutex!(Tiling::default()),
+        })
     }
+
+    fn close(obj: &Object, file: &drm::File<Vi915File>) {
+        // i915 unbinds the object from the file's address spaces when a handle is closed.
+        file.inner().unbind(obj.id);
+    }
+}
+
+/// Creates an object of `size` bytes (rounded up to pages) and a handle for it in `file`.
+///
+/// Returns the handle and the rounded size. Sizes are checked as i915 checks them: 0 (or one that
+/// rounds past `u64::MAX`) is `EINVAL`, one beyond the largest shmem file `E2BIG`.
+pub(crate) fn create(dev: &Device<Vi915Driver>, file: &File, size: u64) -> Result<(u32, u64)> {
+    let size = match size.checked_add(kernel::page::PAGE_SIZE as u64 - 1) {
+        Some(s) => s & !(kernel::page::PAGE_SIZE as u64 - 1),
+        None => 0,
+    };
+    if size == 0 {
+        return Err(EINVAL);
+    }
+    // MAX_LFS_FILESIZE.
+    if size > i64::MAX as u64 {
+        return Err(E2BIG);
+    }
+    let size = usize::try_from(size).map_err(|_| E2BIG)?;
+    let obj = Object::new(dev, size, shmem::ObjectConfig::default(), ())?;
+    let handle = obj.create_handle(file)?;
+    Ok((handle, size as u64))
+}
+
+/// Looks up `handle` in `file`: `ENOENT` if it names nothing, as i915 answers.
+pub(crate) fn lookup(file: &File, handle: u32) -> Result<ARef<Object>> {
+    Object::lookup_handle(file, handle)
+}
+
+/// Returns the object's reservation object.
+pub(crate) fn resv(obj: &Object) -> &DmaResv {
+    obj.resv()
 }

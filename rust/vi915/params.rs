@@ -10,7 +10,10 @@
 
 use kernel::{
     prelude::*,
-    sync::atomic::Atomic,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
     uapi, //
 };
 
@@ -19,8 +22,8 @@ pub(crate) const CHIPSET_ID: i32 = 0x1616;
 
 /// i915's tunables that IGT reads and writes through debugfs `i915_params/`.
 ///
-/// They are kept with i915's defaults and whatever userspace writes; nothing acts on them until
-/// the engine can detect hangs and cancel requests.
+/// They start with i915's defaults; the engine reads them to decide whether to cancel requests
+/// that run too long.
 pub(crate) struct Params {
     /// GPU reset mode: 0 off, 1 full reset, 2 or more engine reset (i915's default is 3).
     pub(crate) reset: Atomic<u32>,
@@ -29,6 +32,11 @@ pub(crate) struct Params {
 }
 
 impl Params {
+    /// Whether hung requests are detected and cancelled.
+    pub(crate) fn hangcheck(&self) -> bool {
+        self.enable_hangcheck.load(Relaxed)
+    }
+
     /// i915's defaults.
     pub(crate) fn new() -> Self {
         Self {
@@ -39,7 +47,7 @@ impl Params {
 }
 
 /// Answers `I915_GETPARAM` for `param`, or i915's errno for it.
-pub(crate) fn getparam(param: i32) -> Result<i32> {
+pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
     let Ok(param) = u32::try_from(param) else {
         return Err(EINVAL);
     };
@@ -76,42 +84,57 @@ pub(crate) fn getparam(param: i32) -> Result<i32> {
         | uapi::I915_PARAM_SUBSLICE_MASK
         | uapi::I915_PARAM_HUC_STATUS
         | uapi::I915_PARAM_PXP_STATUS => return Err(ENODEV),
-        // uAPI features vi915 does not implement yet. Without engine reset, i915 too answers
-        // HAS_GPU_RESET with 0.
-        uapi::I915_PARAM_HAS_GPU_RESET
-        | uapi::I915_PARAM_NUM_FENCES_AVAIL
-        | uapi::I915_PARAM_HAS_PAGEFLIPPING
-        | uapi::I915_PARAM_HAS_EXECBUF2
-        | uapi::I915_PARAM_HAS_BSD
+        // What the GEM/execbuffer implementation provides, as i915 reports it on gen 8.
+        uapi::I915_PARAM_HAS_EXECBUF2
         | uapi::I915_PARAM_HAS_BLT
         | uapi::I915_PARAM_HAS_RELAXED_FENCING
         | uapi::I915_PARAM_HAS_COHERENT_RINGS
         | uapi::I915_PARAM_HAS_RELAXED_DELTA
-        | uapi::I915_PARAM_HAS_GEN7_SOL_RESET
-        | uapi::I915_PARAM_HAS_ALIASING_PPGTT
         | uapi::I915_PARAM_HAS_WAIT_TIMEOUT
-        | uapi::I915_PARAM_HAS_SEMAPHORES
         | uapi::I915_PARAM_HAS_PRIME_VMAP_FLUSH
-        | uapi::I915_PARAM_HAS_VEBOX
-        | uapi::I915_PARAM_HAS_SECURE_BATCHES
         | uapi::I915_PARAM_HAS_PINNED_BATCHES
         | uapi::I915_PARAM_HAS_EXEC_NO_RELOC
         | uapi::I915_PARAM_HAS_EXEC_HANDLE_LUT
         | uapi::I915_PARAM_HAS_COHERENT_PHYS_GTT
-        | uapi::I915_PARAM_MMAP_VERSION
-        | uapi::I915_PARAM_HAS_BSD2
         | uapi::I915_PARAM_HAS_EXEC_SOFTPIN
-        | uapi::I915_PARAM_MMAP_GTT_VERSION
-        | uapi::I915_PARAM_HAS_SCHEDULER
         | uapi::I915_PARAM_HAS_EXEC_ASYNC
         | uapi::I915_PARAM_HAS_EXEC_FENCE
         | uapi::I915_PARAM_HAS_EXEC_CAPTURE
-        | uapi::I915_PARAM_HAS_EXEC_BATCH_FIRST
+        | uapi::I915_PARAM_HAS_EXEC_BATCH_FIRST => 1,
+        // Full 48-bit per-context address spaces.
+        uapi::I915_PARAM_HAS_ALIASING_PPGTT => 2,
+        // Tiling is bookkeeping only, but i915 refuses SET_TILING without fences.
+        uapi::I915_PARAM_NUM_FENCES_AVAIL => 32,
+        // Partial mappings through MMAP_OFFSET; no GTT (aperture) mapping.
+        uapi::I915_PARAM_MMAP_GTT_VERSION => 5,
+        // Requests can be cancelled one by one: "engine reset", when hang detection is on.
+        uapi::I915_PARAM_HAS_GPU_RESET => {
+            let reset = params.reset.load(Relaxed);
+            if !params.hangcheck() || reset == 0 {
+                0
+            } else if reset == 1 {
+                1
+            } else {
+                2
+            }
+        }
+        // Not implemented (so not advertised): video engines, semaphores between engines,
+        // SOL reset (gen 7), priorities, syncobj fence arrays and timelines, submit fences, the
+        // legacy CPU mmap ioctl, userptr probing, a GTT aperture, secure batches.
+        uapi::I915_PARAM_HAS_PAGEFLIPPING
+        | uapi::I915_PARAM_HAS_BSD
+        | uapi::I915_PARAM_HAS_BSD2
+        | uapi::I915_PARAM_HAS_VEBOX
+        | uapi::I915_PARAM_HAS_SEMAPHORES
+        | uapi::I915_PARAM_HAS_GEN7_SOL_RESET
+        | uapi::I915_PARAM_HAS_SCHEDULER
         | uapi::I915_PARAM_HAS_EXEC_FENCE_ARRAY
-        | uapi::I915_PARAM_MMAP_GTT_COHERENT
         | uapi::I915_PARAM_HAS_EXEC_SUBMIT_FENCE
         | uapi::I915_PARAM_HAS_EXEC_TIMELINE_FENCES
-        | uapi::I915_PARAM_HAS_USERPTR_PROBE => 0,
+        | uapi::I915_PARAM_MMAP_VERSION
+        | uapi::I915_PARAM_HAS_USERPTR_PROBE
+        | uapi::I915_PARAM_MMAP_GTT_COHERENT
+        | uapi::I915_PARAM_HAS_SECURE_BATCHES => 0,
         _ => return Err(EINVAL),
     };
     Ok(value)
@@ -122,7 +145,7 @@ mod tests {
     use super::*;
 
     fn param(p: u32) -> Result<i32> {
-        getparam(p as i32)
+        getparam(&Params::new(), p as i32)
     }
 
     #[test]
@@ -136,18 +159,32 @@ mod tests {
     }
 
     #[test]
-    fn missing_features_read_zero() -> Result {
-        assert_eq!(param(uapi::I915_PARAM_HAS_GPU_RESET)?, 0);
-        assert_eq!(param(uapi::I915_PARAM_HAS_EXECBUF2)?, 0);
+    fn features() -> Result {
+        assert_eq!(param(uapi::I915_PARAM_HAS_EXECBUF2)?, 1);
+        assert_eq!(param(uapi::I915_PARAM_HAS_EXEC_SOFTPIN)?, 1);
+        assert_eq!(param(uapi::I915_PARAM_MMAP_GTT_VERSION)?, 5);
         assert_eq!(param(uapi::I915_PARAM_HAS_USERPTR_PROBE)?, 0);
+        assert_eq!(param(uapi::I915_PARAM_HAS_EXEC_FENCE_ARRAY)?, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn gpu_reset_follows_the_tunables() -> Result {
+        let p = Params::new();
+        assert_eq!(getparam(&p, uapi::I915_PARAM_HAS_GPU_RESET as i32)?, 2);
+        p.reset.store(1, Relaxed);
+        assert_eq!(getparam(&p, uapi::I915_PARAM_HAS_GPU_RESET as i32)?, 1);
+        p.enable_hangcheck.store(false, Relaxed);
+        assert_eq!(getparam(&p, uapi::I915_PARAM_HAS_GPU_RESET as i32)?, 0);
         Ok(())
     }
 
     #[test]
     fn errnos_match_i915() {
-        assert_eq!(getparam(-1), Err(EINVAL));
-        assert_eq!(getparam(0), Err(EINVAL));
-        assert_eq!(getparam(10_000), Err(EINVAL));
+        let p = Params::new();
+        assert_eq!(getparam(&p, -1), Err(EINVAL));
+        assert_eq!(getparam(&p, 0), Err(EINVAL));
+        assert_eq!(getparam(&p, 10_000), Err(EINVAL));
         assert_eq!(param(uapi::I915_PARAM_IRQ_ACTIVE), Err(ENODEV));
         assert_eq!(param(uapi::I915_PARAM_EU_TOTAL), Err(ENODEV));
         assert_eq!(param(uapi::I915_PARAM_HAS_CONTEXT_FREQ_HINT), Ok(-22));

@@ -5,12 +5,22 @@
 //! The device hangs off a faux parent device, so the driver loads on any machine. See
 //! `Documentation/vi915/` for the design.
 
+mod cmd;
+mod context;
+mod context_ioctl;
 mod debugfs;
 mod driver;
+mod engine;
+mod execbuf;
 mod file;
 mod gem;
+mod gem_ioctl;
 mod ioctls;
 mod params;
+mod query;
+mod request;
+mod user;
+mod vm;
 
 use kernel::{
     drm,
@@ -44,6 +54,18 @@ struct Vi915Module {
     _debugfs: Pin<KBox<debugfs::DebugFs>>,
     _drm: drm::Registration<'static, Vi915Driver>,
     _faux: faux::Registration,
+    /// Keeps the device (and its engines) until the module is gone; see [`Drop`].
+    dev: ARef<driver::Vi915Device>,
+}
+
+impl Drop for Vi915Module {
+    fn drop(&mut self) {
+        // Every file is closed (each held a module reference), so every context is cancelled.
+        // Wait for the engines to finish their requests: the module's code must outlive them,
+        // and the last reference to the device, whose drop destroys the engines' queues, must
+        // not be dropped by a request running on one of them.
+        self.dev.wait_idle();
+    }
 }
 
 impl kernel::Module for Vi915Module {
@@ -64,12 +86,16 @@ impl kernel::Module for Vi915Module {
         let reg = unsafe { drm::Registration::new(fdev.as_ref(), dev, (), 0)? };
         // SAFETY: `_debugfs` is the first field of `Vi915Module`, so it is dropped before `_drm`,
         // whose drop unregisters the device and removes its debugfs directory.
-        let debugfs = KBox::pin_init(unsafe { debugfs::DebugFs::new(drm_dev) }, GFP_KERNEL)?;
+        let debugfs = KBox::pin_init(
+            unsafe { debugfs::DebugFs::new(drm_dev.clone()) },
+            GFP_KERNEL,
+        )?;
 
         Ok(Self {
             _debugfs: debugfs,
             _drm: reg,
             _faux: faux,
+            dev: drm_dev,
         })
     }
 }

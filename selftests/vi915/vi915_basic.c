@@ -18,72 +18,9 @@
 #include <drm/i915_drm.h>
 
 #include "kselftest_harness.h"
+#include "vi915_util.h"
 
 #define ENOTSUPP 524
-
-/* Opens the first /dev/dri node with the given prefix whose driver is i915. */
-static int open_i915(const char *prefix, int first)
-{
-	char path[64], name[16];
-	int i, fd;
-
-	for (i = first; i < first + 16; i++) {
-		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
-
-		snprintf(path, sizeof(path), "/dev/dri/%s%d", prefix, i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(name, 0, sizeof(name));
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "i915"))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
-static int getparam(int fd, int param, int *value)
-{
-	struct drm_i915_getparam gp = { .param = param, .value = value };
-
-	return ioctl(fd, DRM_IOCTL_I915_GETPARAM, &gp) ? -errno : 0;
-}
-
-/* The device's debugfs directory, from the primary node's minor. */
-static void debugfs_path(int card, const char *file, char *buf, size_t len)
-{
-	struct stat st;
-
-	fstat(card, &st);
-	snprintf(buf, len, "/sys/kernel/debug/dri/%u/%s", minor(st.st_rdev), file);
-}
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	return 0;
-}
 
 FIXTURE(vi915) {
 	int card;

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The command streamer: executes a request's batch of MI and 2D (blitter) commands, in their
+//! gen-8 encodings, against the pages of the request's objects.
+//!
+//! Every address a command uses is translated through the request's mappings and checked
+//! against the object it falls in; an address outside every object, a write to a read-only
+//! object, an unknown command or a malformed one ends the request with an error. Nothing a batch
+//! contains can make the kernel touch memory outside the request's objects.
+
+use kernel::{
+    page::{
+        shared::SharedMap,
+        PAGE_SIZE, //
+    },
+    prelude::*,
+    time::{
+        Instant,
+        Monotonic, //
+    },
+};
+
+use crate::request::{
+    Mapping,
+    Request, //
+};
+
+/// GPU addresses are 48 bits, sign-extended to 64 ("canonical").
+const ADDR_MASK: u64 = (1 << 48) - 1;
+/// A request running longer than this is cancelled when hang detection is on.
+pub(crate) const HANG_TIMEOUT_MS: i64 = 8000;
+/// Commands executed between checks for cancellation.
+const CHECK_INTERVAL: u32 = 64;
+
+/// Command headers and fields (Intel PRM, gen 8), as `IGT-SURVEY.md` §5 lists them.
+mod op {
+    pub(super) const MI_NOOP: u32 = 0x00;
+    pub(super) const MI_USER_INTERRUPT: u32 = 0x02;
+    pub(super) const MI_ARB_CHECK: u32 = 0x05;
+    pub(super) const MI_BATCH_BUFFER_END: u32 = 0x0a;
+    pub(super) const MI_STORE_DATA_IMM: u32 = 0x20;
+    pub(super) const MI_LOAD_REGISTER_IMM: u32 = 0x22;
+    pub(super) const MI_FLUSH_DW: u32 = 0x26;
+    pub(super) const MI_BATCH_BUFFER_START: u32 = 0x31;
+    pub(super) const MI_COND_BATCH_BUFFER_END: u32 = 0x36;
+    pub(super) const XY_SETUP_CLIP_BLT: u32 = 0x03;
+    pub(super) const XY_COLOR_BLT: u32 = 0x50;
+    pub(super) const XY_SRC_COPY_BLT: u32 = 0x53;
+    /// `MI_BATCH_BUFFER_START`: second-level batch (returns at its end).
+    pub(super) const BBS_SECOND_LEVEL: u32 = 1 << 22;
+    /// `MI_FLUSH_DW` post-sync operation "write immediate data".
+    pub(super) const FLUSH_DW_STORE: u32 = 1 << 14;
+    /// Blits: source / destination tiled.
+    pub(super) const BLT_SRC_TILED: u32 = 1 << 15;
+    pub(super) const BLT_DST_TILED: u32 = 1 << 11;
+    /// Raster operations: copy source; fill with the pattern (colour).
+    pub(super) const ROP_SRCCOPY: u32 = 0xcc;
+    pub(super) const ROP_PATCOPY: u32 = 0xf0;
+}
+
+/// Translates GPU addresses through a request's mappings.
+pub(crate) struct AddressSpace<'a> {
+    maps: &'a [Mapping],
+}
+
+impl<'a> AddressSpace<'a> {
+    /// `maps` must be sorted by start address.
+    pub(crate) fn new(maps: &'a [Mapping]) -> Self {
+        Self { maps }
+    }
+
+    /// Finds the mapping holding `[addr, addr + len)` and the offset of `addr` in it.
+    fn resolve(&self, addr: u64, len: u64, write: bool) -> Result<(&'a Mapping, u64)> {
+        let addr = addr & ADDR_MASK;
+        let i = self.maps.partition_point(|m| m.start <= addr);
+        let m = self
+            .maps
+            .get(i.checked_sub(1).ok_or(EFAULT)?)
+            .ok_or(EFAULT)?;
+        let offset = addr - m.start;
+        match offset.checked_add(len) {
+            Some(end) if end <= m.size => {}
+            _ => return Err(EFAULT),
+        }
+        if write && !m.writable {
+            return Err(EFAULT);
+        }
+        Ok((m, offset))
+    }
+
+    /// Runs `f` on the page holding `[addr, addr + len)` (which must not cross a page) with the
+    /// offset of `addr` in that page.
+    fn with_page<R>(
+        &self,
+        addr: u64,
+        len: u64,
+        write: bool,
+        f: impl FnOnce(&SharedMap<'_>, usize) -> Result<R>,
+    ) -> Result<R> {
+        let (m, offset) = self.resolve(addr, len, write)?;
+        let in_page = (offset % PAGE_SIZE as u64) as usize;
+        if in_page as u64 + len > PAGE_SIZE as u64 {
+            return Err(EFAULT);
+        }
+        let index = usize::try_from(offset / PAGE_SIZE as u64).map_err(|_| EFAULT)?;
+        let page = m.pages.page(index).ok_or(EFAULT)?;
+        SharedMap::with(&page, |map| f(map, in_page))
+    }
+
+    /// Reads the dword at `addr` (dword-aligned).
+    pub(crate) fn read_u32(&self, addr: u64) -> Result<u32> {
+        self.with_page(addr, 4, false, |m, o| m.read_u32(o))
+    }
+
+    /// Writes the dword at `addr` (dword-aligned).
+    pub(crate) fn write_u32(&self, addr: u64, value: u32) -> Result {
+        self.with_page(addr, 4, true, |m, o| m.write_u32(o, value))
+    }
+
+    /// Copies `len` bytes from `src` to `dst`.
+    fn copy(&self, mut dst: u64, mut src: u64, mut len: u64) -> Result {
+        while len > 0 {
+            let page = PAGE_SIZE as u64;
+            let chunk = len
+                .min(page - (src & ADDR_MASK) % page)
+                .min(page - (dst & ADDR_MASK) % page);
+            self.with_page(src, chunk, false, |s, so| {
+                self.with_page(dst, chunk, true, |d, o| {
+                    d.copy_from(o, s, so, chunk as usize)
+                })
+            })?;
+            dst = dst.checked_add(chunk).ok_or(EFAULT)?;
+            src = src.checked_add(chunk).ok_or(EFAULT)?;
+            len -= chunk;
+        }
+        Ok(())
+    }
+
+    /// Fills `len` bytes (a multiple of 4) at `dst` (dword-aligned) with `value`.
+    fn fill(&self, mut dst: u64, mut len: u64, value: u32) -> Result {
+        while len > 0 {
+            let page = PAGE_SIZE as u64;
+            let chunk = len.min(page - (dst & ADDR_MASK) % page);
+            self.with_page(dst, chunk, true, |d, o| {
+                d.fill_u32(o, chunk as usize, value)
+            })?;
+            dst = dst.checked_add(chunk).ok_or(EFAULT)?;
+            len -= chunk;
+        }
+        Ok(())
+    }
+}
+
+/// A blit rectangle's geometry, decoded from BR13 and the corner dwords.
+struct Rect {
+    /// Bytes per pixel.
+    cpp: u64,
+    /// Signed row pitch in bytes.
+    pitch: i64,
+    x1: u64,
+    y1: u64,
+    width: u64,
+    height: u64,
+}
+
+impl Rect {
+    /// Decodes BR13 (`br13`), the top-left corner and the exclusive bottom-right corner.
+    fn new(br13: u32, top_left: u32, bottom_right: u32) -> Self {
+        let cpp = match (br13 >> 24) & 3 {
+            0 => 1,
+            3 => 4,
+            _ => 2,
+        };
+        let (x1, y1) = (u64::from(top_left & 0xffff), u64::from(top_left >> 16));
+        let (x2, y2) = (
+            u64::from(bottom_right & 0xffff),
+            u64::from(bottom_right >> 16),
+        );
+        Self {
+            cpp,
+            pitch: i64::from(br13 as u16 as i16),
+            x1,
+            y1,
+            width: x2.saturating_sub(x1),
+            height: y2.saturating_sub(y1),
+        }
+    }
+
+    /// Address of row `row` of the rectangle in a surface at `base` with this pitch.
+    fn row(&self, base: u64, pitch: i64, row: u64) -> Result<u64> {
+        let y = i64::try_from(self.y1 + row).map_err(|_| EFAULT)?;
+        let x = i64::try_from(self.x1 * self.cpp).map_err(|_| EFAULT)?;
+        let offset = y
+            .checked_mul(pitch)
+            .and_then(|o| o.checked_add(x))
+            .ok_or(EFAULT)?;
+        base.checked_add_signed(offset).ok_or(EFAULT)
+    }
+}
+
+/// The command streamer's state while running one request.
+struct Streamer<'a> {
+    req: &'a Request,
+    vm: AddressSpace<'a>,
+    /// Where a second-level batch returns to.
+    ret: Option<u64>,
+    started: Instant<Monotonic>,
+    since_check: u32,
+}
+
+/// Joins two dwords into an address.
+fn addr(lo: u32, hi: u32) -> u64 {
+    (u64::from(hi) << 32 | u64::from(lo)) & ADDR_MASK
+}
+
+impl Streamer<'_> {
+    fn check(&mut self, now: bool) -> Result {
+        self.since_check += 1;
+        if !now && self.since_check < CHECK_INTERVAL {
+            return Ok(());
+        }
+        self.since_check = 0;
+        self.req.must_stop()?;
+        let engine = self.req.ring_slot.engine();
+        if engine.params.hangcheck() && self.started.elapsed().as_millis() > HANG_TIMEOUT_MS {
+            return Err(EIO);
+        }
+        Ok(())
+    }
+
+    /// Reads the `n` dwords of a command at `ip` (header included).
+    fn dwords<const N: usize>(&self, ip: u64) -> Result<[u32; N]> {
+        let mut d = [0u32; N];
+        for (i, v) in d.iter_mut().enumerate() {
+            *v = self.vm.read_u32(ip + 4 * i as u64)?;
+        }
+        Ok(d)
+    }
+
+    /// Runs the batch from `ip` to its end.
+    fn run(&mut self, mut ip: u64) -> Result {
+        loop {
+            self.check(false)?;
+            let header = self.vm.read_u32(ip)?;
+            let len = match header >> 29 {
+                0 => self.mi(header, ip)?,
+                2 => self.blt(header, ip)?,
+                _ => return Err(EINVAL),
+            };
+            match len {
+                Next::Dwords(n) => ip = ip.checked_add(4 * u64::from(n)).ok_or(EFAULT)?,
+                Next::Jump(to) => {
+                    self.check(true)?;
+                    ip = to;
+                }
+                Next::End => match self.ret.take() {
+                    Some(to) => ip = to,
+                    None => return Ok(()),
+                },
+            }
+        }
+    }
+
+    /// Executes a memory-interface command.
+    fn mi(&mut self, header: u32, ip: u64) -> Result<Next> {
+        let opcode = (header >> 23) & 0x3f;
+        // Opcodes below 0x10 are one dword long.
+        let len = if opcode < 0x10 {
+            1
+        } else {
+            (header & 0xff) + 2
+        };
+        match opcode {
+            op::MI_NOOP | op::MI_USER_INTERRUPT => {}
+            op::MI_ARB_CHECK => self.check(true)?,
+            op::MI_BATCH_BUFFER_END => return Ok(Next::End),
+            op::MI_STORE_DATA_IMM => {
+                // addr lo, addr hi, then one or two data dwords.
+                if !(4..=5).contains(&len) {
+                    return Err(EINVAL);
+                }
+                let [_, lo, hi] = self.dwords::<3>(ip)?;
+                let to = addr(lo & !3, hi);
+                for i in 0..len - 3 {
+                    let value = self.vm.read_u32(ip + 12 + 4 * u64::from(i))?;
+                    self.vm.write_u32(to + 4 * u64::from(i), value)?;
+                }
+            }
+            op::MI_LOAD_REGISTER_IMM => {
+                // Register writes have no effect on a software engine (BCS_SWCTRL tiling bits
+                // are refused at the blit); only the length must be whole pairs.
+                if len % 2 == 0 {
+                    return Err(EINVAL);
+                }
+            }
+            op::MI_FLUSH_DW => {
+                if !(4..=5).contains(&len) {
+                    return Err(EINVAL);
+                }
+                if header & (3 << 14) == op::FLUSH_DW_STORE {
+                    let [_, lo, hi, data] = self.dwords::<4>(ip)?;
+                    self.vm.write_u32(addr(lo & !7, hi), data)?;
+                    if len == 5 {
+                        let high = self.vm.read_u32(ip + 16)?;
+                        self.vm.write_u32(addr(lo & !7, hi) + 4, high)?;
+                    }
+                }
+            }
+            op::MI_BATCH_BUFFER_START => {
+                if len != 3 {
+                    return Err(EINVAL);
+                }
+                let [_, lo, hi] = self.dwords::<3>(ip)?;
+                if header & op::BBS_SECOND_LEVEL != 0 {
+                    if self.ret.is_some() {
+                        return Err(EINVAL);
+                    }
+                    self.ret = Some(ip + 12);
+                }
+                return Ok(Next::Jump(addr(lo & !3, hi)));
+            }
+            op::MI_COND_BATCH_BUFFER_END => {
+                if len != 4 {
+                    return Err(EINVAL);
+                }
+                // Continue while the memory dword is greater than the compare data.
+                let [_, data, lo, hi] = self.dwords::<4>(ip)?;
+                if self.vm.read_u32(addr(lo & !7, hi))? <= data {
+                    return Ok(Next::End);
+                }
+            }
+            _ => return Err(EINVAL),
+        }
+        Ok(Next::Dwords(len))
+    }
+
+    /// Executes a 2D (blitter) command.
+    fn blt(&mut self, header: u32, ip: u64) -> Result<Next> {
+        let opcode = (header >> 22) & 0x7f;
+        let len = (header & 0xff) + 2;
+        match opcode {
+            op::XY_SETUP_CLIP_BLT if len == 3 => {}
+            op::XY_SRC_COPY_BLT if len == 10 => {
+                if header & (op::BLT_SRC_TILED | op::BLT_DST_TILED) != 0 {
+                    return Err(EINVAL);
+                }
+                let d = self.dwords::<10>(ip)?;
+                if (d[1] >> 16) & 0xff != op::ROP_SRCCOPY {
+                    return Err(EINVAL);
+                }
+                let rect = Rect::new(d[1], d[2], d[3]);
+                let (dst, src) = (addr(d[4], d[5]), addr(d[8], d[9]));
+                let src_pitch = i64::from(d[7] as u16 as i16);
+                let src_rect = Rect::new(d[1], d[6], d[6]);
+                let bytes = rect.width * rect.cpp;
+                for row in 0..rect.height {
+                    self.check(false)?;
+                    let to = rect.row(dst, rect.pitch, row)?;
+                    let from = src_rect.row(src, src_pitch, row)?;
+                    self.vm.copy(to, from, bytes)?;
+                }
+            }
+            op::XY_COLOR_BLT if len == 7 => {
+                if header & op::BLT_DST_TILED != 0 {
+                    return Err(EINVAL);
+                }
+                let d = self.dwords::<7>(ip)?;
+                let rect = Rect::new(d[1], d[2], d[3]);
+                if (d[1] >> 16) & 0xff != op::ROP_PATCOPY || rect.cpp != 4 {
+                    return Err(EINVAL);
+                }
+                let dst = addr(d[4], d[5]);
+                for row in 0..rect.height {
+                    self.check(false)?;
+                    let to = rect.row(dst, rect.pitch, row)?;
+                    if to % 4 != 0 {
+                        return Err(EINVAL);
+                    }
+                    self.vm.fill(to, rect.width * 4, d[6])?;
+                }
+            }
+            _ => return Err(EINVAL),
+        }
+        Ok(Next::Dwords(len))
+    }
+}
+
+/// Where the streamer goes after a command.
+enum Next {
+    /// To the next command, this many dwords on.
+    Dwords(u32),
+    /// To this address.
+    Jump(u64),
+    /// To the end of the current batch.
+    End,
+}
+
+/// Runs `req`'s batch; an error ends the request with that error on its fence.
+pub(crate) fn execute(req: &Request) -> Result {
+    req.must_stop()?;
+    let mut s = Streamer {
+        req,
+        vm: AddressSpace::new(&req.maps),
+        ret: None,
+        started: Instant::now(),
+        since_check: 0,
+    };
+    s.run(req.batch)
+}

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! GEM contexts: an address space, an engine map and i915's per-context parameters.
+
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        Mutex, //
+    },
+    uaccess::{
+        UserPtr,
+        UserSlice, //
+    },
+    uapi, //
+};
+
+use crate::{
+    engine::EngineId,
+    vm::Vm, //
+};
+
+/// Context parameters that userspace can change.
+#[derive(Clone, Copy)]
+pub(crate) struct Params {
+    pub(crate) bannable: bool,
+    pub(crate) recoverable: bool,
+    pub(crate) no_error_capture: bool,
+    pub(crate) priority: i64,
+    /// The user engine map (`I915_CONTEXT_PARAM_ENGINES`), if one was set: up to
+    /// [`MAX_ENGINES`] slots, `None` for an empty slot.
+    pub(crate) engines: Option<EngineMap>,
+}
+
+/// Most slots an engine map has (i915's limit).
+pub(crate) const MAX_ENGINES: usize = 64;
+
+/// A user engine map.
+#[derive(Clone, Copy)]
+pub(crate) struct EngineMap {
+    pub(crate) len: usize,
+    pub(crate) slots: [Option<EngineId>; MAX_ENGINES],
+}
+
+/// A GEM context.
+#[pin_data]
+pub(crate) struct Context {
+    /// The id userspace names it by (0 for the file's default context).
+    pub(crate) id: u32,
+    /// Its address space, private to it.
+    pub(crate) vm: Arc<Vm>,
+    #[pin]
+    pub(crate) params: Mutex<Params>,
+    /// Set on first use: the engine map cannot change afterwards.
+    pub(crate) used: Atomic<bool>,
+    /// Set when the context is destroyed (or its file closed): its requests end with `EIO`.
+    pub(crate) cancelled: Atomic<bool>,
+}
+
+impl Context {
+    /// Creates a context with i915's defaults.
+    pub(crate) fn new(id: u32) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            try_pin_init!(Context {
+                id,
+                vm: Vm::new()?,
+                params <- new_mutex!(Params {
+                    bannable: true,
+                    recoverable: true,
+                    no_error_capture: false,
+                    priority: 0,
+                    engines: None,
+                }),
+                used: Atomic::new(false),
+                cancelled: Atomic::new(false),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Marks the context used and returns its engine map.
+    pub(crate) fn engines(&self) -> Option<EngineMap> {
+        self.used.store(true, Relaxed);
+        self.params.lock().engines
+    }
+
+    /// Answers `CONTEXT_GETPARAM`.
+    pub(crate) fn get_param(&self, args: &mut uapi::drm_i915_gem_context_param) -> Result {
+        self.used.store(true, Relaxed);
+        let p = *self.params.lock();
+        let value = match args.param as u32 {
+            uapi::I915_CONTEXT_PARAM_GTT_SIZE => crate::vm::VM_SIZE,
+            uapi::I915_CONTEXT_PARAM_NO_ERROR_CAPTURE => p.no_error_capture as u64,
+            uapi::I915_CONTEXT_PARAM_BANNABLE => p.bannable as u64,
+            uapi::I915_CONTEXT_PARAM_RECOVERABLE => p.recoverable as u64,
+            uapi::I915_CONTEXT_PARAM_PRIORITY => p.priority as u64,
+            uapi::I915_CONTEXT_PARAM_PERSISTENCE => 1,
+            uapi::I915_CONTEXT_PARAM_PROTECTED_CONTENT => 0,
+            _ => return Err(EINVAL),
+        };
+        if u64::from(args.param as u32) != args.param {
+            return Err(EINVAL);
+        }
+        args.size = 0;
+        args.value = value;
+        Ok(())
+    }
+
+    /// Applies `CONTEXT_SETPARAM` (or a create-time setparam extension).
+    pub(crate) fn set_param(&self, args: &uapi::drm_i915_gem_context_param) -> Result {
+        let param = u32::try_from(args.param).map_err(|_| EINVAL)?;
+        let mut p = self.params.lock();
+        let flag = |p: &mut bool| -> Result {
+            if args.size != 0 {
+                return Err(EINVAL);
+            }
+            *p = args.value != 0;
+            Ok(())
+        };
+        match param {
+            uapi::I915_CONTEXT_PARAM_NO_ERROR_CAPTURE => flag(&mut p.no_error_capture),
+            // i915 also refuses to clear it without CAP_SYS_ADMIN (EPERM); vi915 has no
+            // capability check and no bans, so the flag is only recorded.
+            uapi::I915_CONTEXT_PARAM_BANNABLE => flag(&mut p.bannable),
+            uapi::I915_CONTEXT_PARAM_RECOVERABLE => flag(&mut p.recoverable),
+            uapi::I915_CONTEXT_PARAM_PRIORITY => {
+                if args.size != 0 {
+                    return Err(EINVAL);
+                }
+                let prio = args.value as i64;
+                if !(-1023..=1023).contains(&prio) {
+                    return Err(EINVAL);
+                }
+                p.priority = prio;
+                Ok(())
+            }
+            uapi::I915_CONTEXT_PARAM_SSEU => {
+                if (args.size as usize) < size_of::<uapi::drm_i915_gem_context_param_sseu>() {
+                    return Err(EINVAL);
+                }
+                Err(ENODEV)
+            }
+            uapi::I915_CONTEXT_PARAM_PERSISTENCE => {
+                if args.size != 0 {
+                    return Err(EINVAL);
+                }
+                if args.value != 0 {
+                    Ok(())
+                } else {
+                    Err(ENODEV)
+                }
+            }
+            uapi::I915_CONTEXT_PARAM_PROTECTED_CONTENT if !self.used.load(Relaxed) => {
+                if args.value != 0 {
+                    Err(ENODEV)
+                } else {
+                    Ok(())
+                }
+            }
+            uapi::I915_CONTEXT_PARAM_ENGINES if !self.used.load(Relaxed) => {
+                if p.engines.is_some() {
+                    return Err(EINVAL);
+                }
+                p.engines = Some(read_engine_map(args)?);
+                Ok(())
+            }
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+/// Reads an `i915_context_param_engines` map from userspace.
+fn read_engine_map(args: &uapi::drm_i915_gem_context_param) -> Result<EngineMap> {
+    let size = args.size as usize;
+    let header = size_of::<u64>();
+    let slot = size_of::<uapi::i915_engine_class_instance>();
+    if size < header || (size - header) % slot != 0 {
+        return Err(EINVAL);
+    }
+    let len = (size - header) / slot;
+    if len > MAX_ENGINES {
+        return Err(EINVAL);
+    }
+    let mut reader = UserSlice::new(UserPtr::from_addr(args.value as usize), size).reader();
+    let extensions: u64 = reader.read()?;
+    let mut map = EngineMap {
+        len,
+        slots: [None; MAX_ENGINES],
+    };
+    for s in map.slots.iter_mut().take(len) {
+        let class: u16 = reader.read()?;
+        let instance: u16 = reader.read()?;
+        // `{I915_ENGINE_CLASS_INVALID, I915_ENGINE_CLASS_INVALID_NONE}`: an empty slot.
+        if class == u16::MAX && instance == u16::MAX {
+            continue;
+        }
+        *s = Some(EngineId::from_class_instance(class, instance).ok_or(ENOENT)?);
+    }
+    // Load balancing, bonds and parallel submission need more than one engine of a class.
+    if extensions != 0 {
+        return Err(EINVAL);
+    }
+    Ok(map)
+}

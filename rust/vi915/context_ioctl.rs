@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The context ioctls.
+
+use kernel::{
+    prelude::*,
+    uapi, //
+};
+
+use crate::{
+    context::Context,
+    file::{
+        Device,
+        File,
+        Vi915File, //
+    },
+    gem_ioctl::walk_extensions,
+    user,
+};
+
+/// `CONTEXT_CREATE_EXT` flags i915 knows.
+const CREATE_FLAGS: u32 = uapi::I915_CONTEXT_CREATE_FLAGS_USE_EXTENSIONS
+    | uapi::I915_CONTEXT_CREATE_FLAGS_SINGLE_TIMELINE;
+
+impl Vi915File {
+    /// IOCTL: gem_context_create_ext: Create a context, with its own address space; extensions
+    /// may set its parameters first.
+    pub(crate) fn context_create(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_context_create_ext,
+        file: &File,
+    ) -> Result<u32> {
+        if args.flags & !CREATE_FLAGS != 0 {
+            return Err(EINVAL);
+        }
+        // Every engine runs its requests in order: each context is a single timeline anyway.
+        let ctx = Context::new(0)?;
+        if args.flags & uapi::I915_CONTEXT_CREATE_FLAGS_USE_EXTENSIONS != 0 {
+            walk_extensions(args.extensions, |name, at| match name {
+                uapi::I915_CONTEXT_CREATE_EXT_SETPARAM => {
+                    let ext: uapi::drm_i915_gem_context_create_ext_setparam = user::read(at)?;
+                    if ext.param.ctx_id != 0 {
+                        return Err(EINVAL);
+                    }
+                    ctx.set_param(&ext.param)
+                }
+                // CLONE was removed from i915; nothing else exists.
+                _ => Err(EINVAL),
+            })?;
+        }
+        let params = *ctx.params.lock();
+        args.ctx_id = file.inner().add_context(|id| {
+            let ctx = Context::new(id)?;
+            *ctx.params.lock() = params;
+            Ok(ctx)
+        })?;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_context_destroy: Destroy a context; its requests are cancelled.
+    pub(crate) fn context_destroy(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_context_destroy,
+        file: &File,
+    ) -> Result<u32> {
+        if args.pad != 0 {
+            return Err(EINVAL);
+        }
+        file.inner().remove_context(args.ctx_id)?;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_context_getparam: Read a context parameter.
+    pub(crate) fn context_getparam(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_context_param,
+        file: &File,
+    ) -> Result<u32> {
+        file.inner().context(args.ctx_id)?.get_param(args)?;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_context_setparam: Change a context parameter.
+    pub(crate) fn context_setparam(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_context_param,
+        file: &File,
+    ) -> Result<u32> {
+        file.inner().context(args.ctx_id)?.set_param(args)?;
+        Ok(0)
+    }
+}

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `EXECBUFFER2`: checks the request in i915's order, places the objects in the context's
+//! address space, applies relocations, and queues the batch with a fence published in every
+//! object's reservation object.
+//!
+//! The order of work keeps user memory and locks apart: everything that reads or writes user
+//! memory or may fault (the object list, relocations, page pinning, in-fences) happens before
+//! any reservation lock is taken; offsets are written back after the locks are dropped. The
+//! request's fence is published (reservation objects, out-fence) only once nothing can fail.
+
+use kernel::{
+    dma_buf::{
+        fence::FenceAllocation,
+        resv::Usage,
+        sync_file::{
+            self,
+            SyncFile, //
+        },
+    },
+    drm::{
+        exec::Exec,
+        gem::BaseObject, //
+    },
+    page::{
+        shared::SharedMap,
+        PAGE_SIZE, //
+    },
+    prelude::*,
+    sync::aref::ARef,
+    task::MAX_SCHEDULE_TIMEOUT,
+    uapi, //
+};
+
+use crate::{
+    context::Context,
+    driver::Vi915Device,
+    engine::EngineId,
+    file::File,
+    gem::{
+        self,
+        Object,
+        Pages, //
+    },
+    request::{
+        Mapping,
+        Request, //
+    },
+    user,
+    vm::{
+        VM_SIZE,
+        ZONE_4G, //
+    },
+};
+
+/// Flags i915 does not know: bits 22 and up, the constants mask and the resource streamer.
+const EXEC_UNKNOWN_FLAGS: u64 = !((1u64 << 22) - 1)
+    | uapi::I915_EXEC_CONSTANTS_MASK as u64
+    | uapi::I915_EXEC_RESOURCE_STREAMER as u64;
+/// Object flags vi915 (a full-PPGTT gen 8 part) refuses: unknown bits and `NEEDS_GTT`.
+const OBJECT_INVALID_FLAGS: u64 = !((1u64 << 8) - 1) | uapi::EXEC_OBJECT_NEEDS_GTT as u64;
+/// Most objects one execbuffer may name (i915 allows more, limited only by memory).
+const MAX_BUFFERS: usize = 1 << 16;
+/// Largest relocation count i915 accepts per object.
+const MAX_RELOCS: u32 = i32::MAX as u32 / size_of::<uapi::drm_i915_gem_relocation_entry>() as u32;
+/// The GPU read/write domains a relocation may name.
+const GPU_DOMAINS: u32 = 0x3e;
+
+/// Returns the canonical (sign-extended from bit 47) form of a GPU address.
+pub(crate) fn canonical(addr: u64) -> u64 {
+    (((addr << 16) as i64) >> 16) as u64
+}
+
+/// One distinct object of the execbuffer.
+struct Entry {
+    obj: ARef<Object>,
+    /// Indices into the user's list naming it (usually one).
+    first: usize,
+    flags: u64,
+    /// Final GPU address.
+    offset: u64,
+    pages: Option<Pages>,
+}
+
+/// Handles `EXECBUFFER2` and `EXECBUFFER2_WR`.
+pub(crate) fn execbuffer2(
+    dev: &Vi915Device<kernel::drm::Registered>,
+    args: &mut uapi::drm_i915_gem_execbuffer2,
+    file: &File,
+) -> Result<u32> {
+    let count = args.buffer_count as usize;
+    if count < 1 || count > MAX_BUFFERS {
+        return Err(EINVAL);
+    }
+    let flags = args.flags;
+    if flags & EXEC_UNKNOWN_FLAGS != 0 {
+        return Err(EINVAL);
+    }
+    let fence_array = u64::from(uapi::I915_EXEC_FENCE_ARRAY | uapi::I915_EXEC_USE_EXTENSIONS);
+    if flags & fence_array == 0 && (args.num_cliprects != 0 || args.cliprects_ptr != 0) {
+        return Err(EINVAL);
+    }
+    if args.DR4 == 0xffff_ffff {
+        args.DR4 = 0;
+    }
+    if args.DR1 != 0 || args.DR4 != 0 {
+        return Err(EINVAL);
+    }
+    if (args.batch_start_offset | args.batch_len) & 7 != 0 {
+        return Err(EINVAL);
+    }
+    let mut list = user::read_array::<uapi::drm_i915_gem_exec_object2>(args.buffers_ptr, count)?;
+    if flags & u64::from(uapi::I915_EXEC_SECURE) != 0 {
+        return Err(EPERM);
+    }
+    // Syncobj fence arrays and timeline fences are not implemented: vi915 does not advertise
+    // them (HAS_EXEC_FENCE_ARRAY, HAS_EXEC_TIMELINE_FENCES read 0).
+    if flags & fence_array != 0 && (args.num_cliprects != 0 || args.cliprects_ptr != 0) {
+        return Err(EINVAL);
+    }
+    let fence_in = u64::from(uapi::I915_EXEC_FENCE_IN);
+    let fence_submit = u64::from(uapi::I915_EXEC_FENCE_SUBMIT);
+    if flags & fence_in != 0 && flags & fence_submit != 0 {
+        return Err(EINVAL);
+    }
+    // A submit fence is waited for until it signals, as i915 does for foreign fences.
+    let in_fence = if flags & (fence_in | fence_submit) != 0 {
+        Some(sync_file::fence_from_fd(args.rsvd2 as i32)?)
+    } else {
+        None
+    };
+
+    let ctx = file.inner().context((args.rsvd1 & 0xffff_ffff) as u32)?;
+    let engine = dev.engine(select_engine(&ctx, flags)?);
+
+    let batch_index = if flags & u64::from(uapi::I915_EXEC_BATCH_FIRST) != 0 {
+        0
+    } else {
+        count - 1
+    };
+    let mut entries = KVec::<Entry>::new();
+    // For each list index, the entry it refers to.
+    let mut index_of = KVVec::<usize>::with_capacity(count, GFP_KERNEL)?;
+    for (i, e) in list.iter_mut().enumerate() {
+        let obj = gem::lookup(file, e.handle)?;
+        if e.flags & OBJECT_INVALID_FLAGS != 0 {
+            return Err(EINVAL);
+        }
+        if e.alignment != 0 && !e.alignment.is_power_of_two() {
+            return Err(EINVAL);
+        }
+        if e.flags & u64::from(uapi::EXEC_OBJECT_PINNED) != 0
+            && e.offset != canonical(e.offset & !(PAGE_SIZE as u64 - 1))
+        {
+            return Err(EINVAL);
+        }
+        // SAFETY: Both union members are `u64`s.
+        let pad = unsafe { e.__bindgen_anon_1.pad_to_size };
+        if e.flags & u64::from(uapi::EXEC_OBJECT_PAD_TO_SIZE) != 0 {
+            if pad % PAGE_SIZE as u64 != 0 {
+                return Err(EINVAL);
+            }
+        } else {
+            e.__bindgen_anon_1.pad_to_size = 0;
+        }
+        e.offset &= VM_SIZE - 1;
+        if i == batch_index {
+            if e.flags & u64::from(uapi::EXEC_OBJECT_WRITE) != 0 {
+                return Err(EINVAL);
+            }
+            let size = obj.size() as u64;
+            let start = u64::from(args.batch_start_offset);
+            if start >= size || u64::from(args.batch_len) > size - start {
+                return Err(EINVAL);
+            }
+        }
+        // The same object named twice is one object (i915 does not reject duplicates).
+        let at = match entries.iter().position(|x| x.obj.id == obj.id) {
+            Some(at) => {
+                entries[at].flags |= e.flags;
+                at
+            }
+            None => {
+                entries.push(
+                    Entry {
+                        obj,
+                        first: i,
+                        flags: e.flags,
+                        offset: 0,
+                        pages: None,
+                    },
+                    GFP_KERNEL,
+                )?;
+                entries.len() - 1
+            }
+        };
+        index_of.push(at, GFP_KERNEL)?;
+    }
+
+    // Throttle: wait for room in the ring before doing any work.
+    let slot = engine.reserve(false)?;
+
+    // Pin every object's pages, outside all locks.
+    for e in entries.iter_mut() {
+        e.pages = Some(e.obj.pin_pages()?);
+    }
+
+    let moved = place(&ctx, &list, &mut entries)?;
+    if flags & u64::from(uapi::I915_EXEC_NO_RELOC) == 0 || moved {
+        relocate(&list, &index_of, &mut entries, flags)?;
+    }
+
+    let mut deps = KVec::new();
+    if let Some(f) = in_fence {
+        deps.push(f, GFP_KERNEL)?;
+    }
+    let allocation = FenceAllocation::new(GFP_KERNEL)?;
+
+    let exec = Exec::lock_all(true, entries.len() as u32, |p| {
+        for e in entries.iter() {
+            p.prepare(&*e.obj, 1)?;
+        }
+        Ok(())
+    })?;
+    // Implicit synchronization: writers wait for everyone, readers for writers.
+    for e in entries.iter() {
+        if e.flags & u64::from(uapi::EXEC_OBJECT_ASYNC) != 0 {
+            continue;
+        }
+        let usage = if e.flags & u64::from(uapi::EXEC_OBJECT_WRITE) != 0 {
+            Usage::Read
+        } else {
+            Usage::Write
+        };
+        for f in gem::resv(&e.obj).fences(usage)? {
+            if f.context() != engine.timeline.context() {
+                deps.push(f, GFP_KERNEL)?;
+            }
+        }
+    }
+
+    let mut maps = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
+    let mut publish = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
+    for e in entries.iter_mut() {
+        let pages = e.pages.take().ok_or(EINVAL)?;
+        let size = pages.len() as u64 * PAGE_SIZE as u64;
+        publish.push((e.obj.clone(), e.flags), GFP_KERNEL)?;
+        maps.push(
+            Mapping {
+                start: e.offset,
+                size,
+                pages,
+                writable: true,
+            },
+            GFP_KERNEL,
+        )?;
+    }
+    maps.sort_unstable_by_key(|m| m.start);
+    let batch = entries[index_of[batch_index]].offset + u64::from(args.batch_start_offset);
+    let request = Request::new(slot, ctx.clone(), maps, batch, deps)?;
+
+    let fence_out = flags & u64::from(uapi::I915_EXEC_FENCE_OUT) != 0;
+    let out = {
+        let _order = engine.submission();
+        let fence = allocation.init(&engine.timeline);
+        // The sync file is the last thing that can fail; a fence dropped here was never seen.
+        let out = if fence_out {
+            Some(SyncFile::new(fence.fence())?)
+        } else {
+            None
+        };
+        for (obj, oflags) in publish.iter() {
+            let usage = if oflags & u64::from(uapi::EXEC_OBJECT_WRITE) != 0 {
+                Usage::Write
+            } else {
+                Usage::Read
+            };
+            // Slots were reserved while locking: this cannot fail.
+            exec.locked(&**obj)
+                .ok_or(EINVAL)?
+                .add_fence(fence.fence(), usage)?;
+        }
+        request.queue(fence);
+        out
+    };
+    drop(exec);
+
+    if let Some(out) = out {
+        let fd = out.install();
+        args.rsvd2 = (args.rsvd2 & 0xffff_ffff) | (u64::from(fd) << 32);
+    }
+    // Tell userspace where objects ended up; like i915, faults here are ignored.
+    for (i, l) in list.iter().enumerate() {
+        let offset = canonical(entries[index_of[i]].offset);
+        if offset != canonical(l.offset) || l.flags & u64::from(uapi::EXEC_OBJECT_PINNED) == 0 {
+            let at = args.buffers_ptr
+                + (i * size_of::<uapi::drm_i915_gem_exec_object2>()) as u64
+                + core::mem::offset_of!(uapi::drm_i915_gem_exec_object2, offset) as u64;
+            let _ = user::write(at, &offset);
+        }
+    }
+    args.flags &= (1 << 22) - 1;
+    Ok(0)
+}
+
+/// Picks the engine for the ring selector in `flags`: through the context's engine map if it
+/// has one, else i915's legacy ring numbers.
+fn select_engine(ctx: &Context, flags: u64) -> Result<EngineId> {
+    let ring = (flags & u64::from(uapi::I915_EXEC_RING_MASK)) as usize;
+    if let Some(map) = ctx.engines() {
+        if ring >= map.len {
+            return Err(EINVAL);
+        }
+        return map.slots[ring].ok_or(EINVAL);
+    }
+    if ring != uapi::I915_EXEC_BSD as usize && flags & u64::from(uapi::I915_EXEC_BSD_MASK) != 0 {
+        return Err(EINVAL);
+    }
+    match ring as u32 {
+        uapi::I915_EXEC_DEFAULT | uapi::I915_EXEC_RENDER => Ok(EngineId::Rcs0),
+        uapi::I915_EXEC_BLT => Ok(EngineId::Bcs0),
+        // No video engines.
+        _ => Err(EINVAL),
+    }
+}
+
+/// Places every object in the context's address space; returns whether any object is not
+/// where the user's list said.
+fn place(
+    ctx: &Context,
+    list: &[uapi::drm_i915_gem_exec_object2],
+    entries: &mut [Entry],
+) -> Result<bool> {
+    let mut ids = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
+    for e in entries.iter() {
+        ids.push(e.obj.id, GFP_KERNEL)?;
+    }
+    let mut nodes = ctx.vm.nodes.lock();
+    let pinned = u64::from(uapi::EXEC_OBJECT_PINNED);
+    let mut moved = false;
+    // Soft-pinned objects first, so that the others go around them.
+    for pass_pinned in [true, false] {
+        for e in entries.iter_mut() {
+            if (e.flags & pinned != 0) != pass_pinned {
+                continue;
+            }
+            let l = &list[e.first];
+            // SAFETY: Both union members are `u64`s.
+            let pad = unsafe { l.__bindgen_anon_1.pad_to_size };
+            let size = (e.obj.size() as u64).max(pad);
+            let align = l.alignment.max(PAGE_SIZE as u64);
+            let limit = if e.flags & u64::from(uapi::EXEC_OBJECT_SUPPORTS_48B_ADDRESS) != 0 {
+                VM_SIZE
+            } else {
+                ZONE_4G - PAGE_SIZE as u64
+            };
+            let current = nodes.find(e.obj.id);
+            let fits =
+                |start: u64, end: u64| start % align == 0 && end - start >= size && end <= limit;
+            if pass_pinned {
+                let start = l.offset;
+                let end = start.checked_add(size).ok_or(EINVAL)?;
+                if start % align != 0 || end > limit {
+                    return Err(EINVAL);
+                }
+                if !matches!(current, Some(n) if n.start == start && n.end >= end) {
+                    nodes.remove(e.obj.id);
+                    let mut evict = KVec::new();
+                    for id in nodes.overlapping(start, end) {
+                        evict.push(id, GFP_KERNEL)?;
+                    }
+                    for id in evict {
+                        // An object of this execbuffer cannot be moved out of the way.
+                        if ids.contains(&id) {
+                            return Err(ENOSPC);
+                        }
+                        nodes.remove(id);
+                    }
+                    nodes.insert(start, end, e.obj.id)?;
+                }
+                e.offset = start;
+            } else {
+                let start = match current {
+                    Some(n) if fits(n.start, n.end) => n.start,
+                    _ => {
+                        nodes.remove(e.obj.id);
+                        let hint = l.offset;
+                        let start = match hint.checked_add(size) {
+                            Some(end)
+                                if fits(hint, end)
+                                    && nodes.overlapping(hint, end).next().is_none() =>
+                            {
+                                hint
+                            }
+                            _ => nodes.find_free(size, align, limit)?,
+                        };
+                        nodes.insert(start, start + size, e.obj.id)?;
+                        start
+                    }
+                };
+                e.offset = start;
+            }
+            if e.offset != l.offset {
+                moved = true;
+            }
+        }
+    }
+    Ok(moved)
+}
+
+/// Applies the relocations of every object: patches the target's address into the object and
+/// tells userspace the address it used.
+fn relocate(
+    list: &[uapi::drm_i915_gem_exec_object2],
+    index_of: &[usize],
+    entries: &mut [Entry],
+    flags: u64,
+) -> Result {
+    let lut = flags & u64::from(uapi::I915_EXEC_HANDLE_LUT) != 0;
+    for (i, l) in list.iter().enumerate() {
+        if l.relocation_count == 0 {
+            continue;
+        }
+        if l.relocation_count > MAX_RELOCS {
+            return Err(EINVAL);
+        }
+        let me = index_of[i];
+        let entry_size = size_of::<uapi::drm_i915_gem_relocation_entry>() as u64;
+        for r in 0..u64::from(l.relocation_count) {
+            let at = l.relocs_ptr + r * entry_size;
+            let reloc: uapi::drm_i915_gem_relocation_entry = user::read(at)?;
+            let target = if lut {
+                *index_of.get(reloc.target_handle as usize).ok_or(ENOENT)?
+            } else {
+                let j = list
+                    .iter()
+                    .position(|x| x.handle == reloc.target_handle)
+                    .ok_or(ENOENT)?;
+                index_of[j]
+            };
+            if reloc.write_domain & reloc.write_domain.wrapping_sub(1) != 0 {
+                return Err(EINVAL);
+            }
+            if (reloc.read_domains | reloc.write_domain) & !GPU_DOMAINS != 0 {
+                return Err(EINVAL);
+            }
+            if reloc.write_domain != 0 {
+                entries[target].flags |= u64::from(uapi::EXEC_OBJECT_WRITE);
+            }
+            let target_offset = canonical(entries[target].offset);
+            if target_offset == reloc.presumed_offset {
+                continue;
+            }
+            let size = entries[me].obj.size() as u64;
+            if size < 8 || reloc.offset > size - 8 || reloc.offset & 3 != 0 {
+                return Err(EINVAL);
+            }
+            let value = canonical(target_offset.wrapping_add(reloc.delta as i32 as i64 as u64));
+            let e = &mut entries[me];
+            // A relocated object is written by the CPU: wait until the engine is done with it.
+            e.flags &= !u64::from(uapi::EXEC_OBJECT_ASYNC);
+            gem::resv(&e.obj).wait(Usage::Read, true, MAX_SCHEDULE_TIMEOUT as _)?;
+            let pages = e.pages.as_ref().ok_or(EINVAL)?;
+            for (k, half) in [value as u32, (value >> 32) as u32].into_iter().enumerate() {
+                let offset = reloc.offset + 4 * k as u64;
+                let page = pages
+                    .page((offset / PAGE_SIZE as u64) as usize)
+                    .ok_or(EINVAL)?;
+                SharedMap::with(&page, |m| {
+                    m.write_u32((offset % PAGE_SIZE as u64) as usize, half)
+                })?;
+            }
+            let presumed = at
+                + core::mem::offset_of!(uapi::drm_i915_gem_relocation_entry, presumed_offset)
+                    as u64;
+            user::write(presumed, &target_offset)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The GEM object ioctls, with i915's checks in i915's order.
+
+use kernel::{
+    dma_buf::resv::Usage,
+    drm::gem::BaseObject,
+    page::{
+        shared::SharedMap,
+        PAGE_SIZE, //
+    },
+    prelude::*,
+    sync::atomic::Relaxed,
+    task::MAX_SCHEDULE_TIMEOUT,
+    time::{
+        msecs_to_jiffies,
+        Instant,
+        Monotonic, //
+    },
+    uapi, //
+};
+
+use crate::{
+    file::{
+        Device,
+        File,
+        Vi915File, //
+    },
+    gem::{
+        self,
+        Object, //
+    },
+    user,
+};
+
+/// End of the user address range (x86-64 with 4-level paging, `TASK_SIZE_MAX`): the bound
+/// `access_ok` checks.
+const USER_END: u64 = (1 << 47) - PAGE_SIZE as u64;
+/// GPU domains, refused by `SET_DOMAIN`.
+const GPU_DOMAINS: u32 = 0x3e;
+/// Most extensions i915 walks in one chain.
+const MAX_EXTENSIONS: u32 = 512;
+/// The GGTT size reported by `GET_APERTURE`: 4 GiB, as on Broadwell.
+const GGTT_SIZE: u64 = 1 << 32;
+
+/// `access_ok()`: the range lies in the user address space.
+fn access_ok(ptr: u64, size: u64) -> Result {
+    match ptr.checked_add(size) {
+        Some(end) if end <= USER_END => Ok(()),
+        _ => Err(EFAULT),
+    }
+}
+
+/// `range_overflows()`: `[offset, offset + size)` does not fit in `limit`.
+fn range_overflows(offset: u64, size: u64, limit: u64) -> bool {
+    offset >= limit || size > limit - offset
+}
+
+/// Copies between an object's pages and userspace: `[offset, offset + size)` of `obj` to or from
+/// `data`, page by page.
+fn copy_user(obj: &Object, offset: u64, size: u64, data: u64, to_user: bool) -> Result {
+    let pages = obj.pin_pages()?;
+    let mut done = 0;
+    while done < size {
+        let at = offset + done;
+        let in_page = (at % PAGE_SIZE as u64) as usize;
+        let chunk = (size - done).min((PAGE_SIZE - in_page) as u64);
+        let page = pages.page((at / PAGE_SIZE as u64) as usize).ok_or(EINVAL)?;
+        let ptr = kernel::uaccess::UserPtr::from_addr((data + done) as usize);
+        SharedMap::with(&page, |m| {
+            if to_user {
+                m.copy_to_user(in_page, ptr, chunk as usize)
+            } else {
+                m.copy_from_user(in_page, ptr, chunk as usize)
+            }
+        })?;
+        done += chunk;
+    }
+    Ok(())
+}
+
+/// Walks an i915 extension chain, calling `f(name, node address)` for each node.
+pub(crate) fn walk_extensions(mut next: u64, mut f: impl FnMut(u32, u64) -> Result) -> Result {
+    let mut left = MAX_EXTENSIONS;
+    while next != 0 {
+        if left == 0 {
+            return Err(E2BIG);
+        }
+        left -= 1;
+        let ext: uapi::i915_user_extension = user::read(next)?;
+        if ext.flags != 0 || ext.rsvd.iter().any(|&r| r != 0) {
+            return Err(EINVAL);
+        }
+        f(ext.name, next)?;
+        next = ext.next_extension;
+    }
+    Ok(())
+}
+
+impl Vi915File {
+    /// IOCTL: gem_create: Create a shmem-backed object.
+    pub(crate) fn gem_create(
+        dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_create,
+        file: &File,
+    ) -> Result<u32> {
+        let (handle, size) = gem::create(dev, file, args.size)?;
+        args.handle = handle;
+        args.size = size;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_create_ext: Create an object with placement extensions; only system memory
+    /// exists.
+    pub(crate) fn gem_create_ext(
+        dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_create_ext,
+        file: &File,
+    ) -> Result<u32> {
+        if args.flags & !uapi::I915_GEM_CREATE_EXT_FLAG_NEEDS_CPU_ACCESS != 0 {
+            return Err(EINVAL);
+        }
+        let mut regions_given = false;
+        walk_extensions(args.extensions, |name, at| match name {
+            uapi::I915_GEM_CREATE_EXT_MEMORY_REGIONS => {
+                let ext: uapi::drm_i915_gem_create_ext_memory_regions = user::read(at)?;
+                if ext.pad != 0 || ext.num_regions == 0 || ext.num_regions > 7 {
+                    return Err(EINVAL);
+                }
+                let mut seen = false;
+                for i in 0..u64::from(ext.num_regions) {
+                    let r: uapi::drm_i915_gem_memory_class_instance =
+                        user::read(ext.regions + 4 * i)?;
+                    // System memory, instance 0, is the only region; each region once.
+                    let system = r.memory_class
+                        == uapi::drm_i915_gem_memory_class_I915_MEMORY_CLASS_SYSTEM as u16
+                        && r.memory_instance == 0;
+                    if !system || seen {
+                        return Err(EINVAL);
+                    }
+                    seen = true;
+                }
+                if regions_given {
+                    return Err(EINVAL);
+                }
+                regions_given = true;
+                Ok(())
+            }
+            uapi::I915_GEM_CREATE_EXT_PROTECTED_CONTENT => {
+                let flags: u32 = user::read(at + size_of::<uapi::i915_user_extension>() as u64)?;
+                if flags != 0 {
+                    return Err(EINVAL);
+                }
+                // No protected execution (PXP).
+                Err(ENODEV)
+            }
+            // PAT indices are settable only on graphics version 12.70 and later.
+            uapi::I915_GEM_CREATE_EXT_SET_PAT => Err(ENODEV),
+            _ => Err(EINVAL),
+        })?;
+        // CPU access matters only with several placements; there is one.
+        if args.flags & uapi::I915_GEM_CREATE_EXT_FLAG_NEEDS_CPU_ACCESS != 0 {
+            return Err(EINVAL);
+        }
+        let (handle, size) = gem::create(dev, file, args.size)?;
+        args.handle = handle;
+        args.size = size;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_pread: Read from an object, after its writers are done.
+    pub(crate) fn gem_pread(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_pread,
+        file: &File,
+    ) -> Result<u32> {
+        if args.size == 0 {
+            return Ok(0);
+        }
+        access_ok(args.data_ptr, args.size)?;
+        let obj = gem::lookup(file, args.handle)?;
+        if range_overflows(args.offset, args.size, obj.size() as u64) {
+            return Err(EINVAL);
+        }
+        gem::resv(&obj).wait(Usage::Write, true, MAX_SCHEDULE_TIMEOUT as _)?;
+        copy_user(&obj, args.offset, args.size, args.data_ptr, true)?;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_pwrite: Write to an object, after every user of it is done.
+    pub(crate) fn gem_pwrite(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_pwrite,
+        file: &File,
+    ) -> Result<u32> {
+        if args.size == 0 {
+            return Ok(0);
+        }
+        access_ok(args.data_ptr, args.size)?;
+        let obj = gem::lookup(file, args.handle)?;
+        if range_overflows(args.offset, args.size, obj.size() as u64) {
+            return Err(EINVAL);
+        }
+        gem::resv(&obj).wait(Usage::Read, true, MAX_SCHEDULE_TIMEOUT as _)?;
+        copy_user(&obj, args.offset, args.size, args.data_ptr, false)?;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_mmap: The legacy CPU mmap ioctl, which vi915 does not provide (as i915 on
+    /// recent parts): `MMAP_OFFSET` maps objects.
+    pub(crate) fn gem_mmap(
+        _dev: &Device,
+        _reg: &(),
+        _args: &mut uapi::drm_i915_gem_mmap,
+        _file: &File,
+    ) -> Result<u32> {
+        Err(EOPNOTSUPP)
+    }
+
+    /// IOCTL: gem_mmap_offset: Return the fake offset to mmap an object at (WB, WC or UC; all
+    /// map the object's pages).
+    pub(crate) fn gem_mmap_offset(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_mmap_offset,
+        file: &File,
+    ) -> Result<u32> {
+        // No extension is defined: any chain fails.
+        walk_extensions(args.extensions, |_, _| Err(EINVAL))?;
+        match args.flags {
+            // No GTT aperture.
+            f if f == u64::from(uapi::I915_MMAP_OFFSET_GTT) => return Err(ENODEV),
+            f if f == u64::from(uapi::I915_MMAP_OFFSET_WC)
+                || f == u64::from(uapi::I915_MMAP_OFFSET_WB)
+                || f == u64::from(uapi::I915_MMAP_OFFSET_UC)
+                || f == u64::from(uapi::I915_MMAP_OFFSET_FIXED) => {}
+            _ => return Err(EINVAL),
+        }
+        let obj = gem::lookup(file, args.handle)?;
+        if args.flags == u64::from(uapi::I915_MMAP_OFFSET_FIXED) {
+            return Err(ENODEV);
+        }
+        args.offset = obj.create_mmap_offset()?;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_set_domain: Wait until the CPU may access the object (for writing: until the
+    /// engine is done with it; for reading: until its writers are).
+    pub(crate) fn gem_set_domain(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_set_domain,
+        file: &File,
+    ) -> Result<u32> {
+        let (read, write) = (args.read_domains, args.write_domain);
+        if (read | write) & GPU_DOMAINS != 0 {
+            return Err(EINVAL);
+        }
+        if write != 0 && read != write {
+            return Err(EINVAL);
+        }
+        if read == 0 {
+            return Ok(0);
+        }
+        let obj = gem::lookup(file, args.handle)?;
+        let usage = if write != 0 {
+            Usage::Read
+        } else {
+            Usage::Write
+        };
+        gem::resv(&obj).wait(usage, true, MAX_SCHEDULE_TIMEOUT as _)?;
+        // The CPU domain needs the pages: allocate them now, as i915 does.
+        drop(obj.pin_pages()?);
+        Ok(0)
+    }
+
+    /// IOCTL: gem_sw_finish: Nothing to flush without a display.
+    pub(crate) fn gem_sw_finish(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_sw_finish,
+        file: &File,
+    ) -> Result<u32> {
+        gem::lookup(file, args.handle)?;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_get_caching: Report the object's caching mode.
+    pub(crate) fn gem_get_caching(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_caching,
+        file: &File,
+    ) -> Result<u32> {
+        let obj = gem::lookup(file, args.handle)?;
+        args.caching = obj.caching.load(Relaxed);
+        Ok(0)
+    }
+
+    /// IOCTL: gem_set_caching: Record the object's caching mode (the CPU and the software engine
+    /// are coherent whatever it is); changing it waits for the object to be idle.
+    pub(crate) fn gem_set_caching(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_caching,
+        file: &File,
+    ) -> Result<u32> {
+        let caching = match args.caching {
+            uapi::I915_CACHING_NONE => uapi::I915_CACHING_NONE,
+            uapi::I915_CACHING_CACHED => uapi::I915_CACHING_CACHED,
+            // Write-through needs eDRAM; i915 falls back to uncached.
+            uapi::I915_CACHING_DISPLAY => uapi::I915_CACHING_NONE,
+            _ => return Err(EINVAL),
+        };
+        let obj = gem::lookup(file, args.handle)?;
+        if obj.caching.load(Relaxed) != caching {
+            gem::resv(&obj).wait(Usage::Read, true, MAX_SCHEDULE_TIMEOUT as _)?;
+            obj.caching.store(caching, Relaxed);
+        }
+        Ok(0)
+    }
+
+    /// IOCTL: gem_set_tiling: Record the object's tiling (bookkeeping: the engine and mmaps see
+    /// linear memory).
+    pub(crate) fn gem_set_tiling(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_set_tiling,
+        file: &File,
+    ) -> Result<u32> {
+        let obj = gem::lookup(file, args.handle)?;
+        let ok = match args.tiling_mode {
+            uapi::I915_TILING_NONE => true,
+            uapi::I915_TILING_X | uapi::I915_TILING_Y => {
+                let width = if args.tiling_mode == uapi::I915_TILING_X {
+                    512
+                } else {
+                    128
+                };
+                args.stride != 0 && args.stride / 128 <= 0x800 && args.stride % width == 0
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err(EINVAL);
+        }
+        let mut tiling = obj.tiling.lock();
+        tiling.mode = args.tiling_mode;
+        tiling.stride = if args.tiling_mode == uapi::I915_TILING_NONE {
+            0
+        } else {
+            args.stride
+        };
+        args.tiling_mode = tiling.mode;
+        args.stride = tiling.stride;
+        args.swizzle_mode = uapi::I915_BIT_6_SWIZZLE_NONE;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_get_tiling: Report the object's tiling.
+    pub(crate) fn gem_get_tiling(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_get_tiling,
+        file: &File,
+    ) -> Result<u32> {
+        let obj = gem::lookup(file, args.handle)?;
+        args.tiling_mode = obj.tiling.lock().mode;
+        args.swizzle_mode = uapi::I915_BIT_6_SWIZZLE_NONE;
+        args.phys_swizzle_mode = uapi::I915_BIT_6_SWIZZLE_NONE;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_busy: Report which engines still read or write the object.
+    pub(crate) fn gem_busy(
+        dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_busy,
+        file: &File,
+    ) -> Result<u32> {
+        let obj = gem::lookup(file, args.handle)?;
+        let resv = gem::resv(&obj);
+        let mut busy = 0;
+        for (usage, writer) in [(Usage::Write, true), (Usage::Read, false)] {
+            for f in resv.fences(usage)? {
+                if let Some(class) = dev.engine_class_of(&f) {
+                    let class = u32::from(class);
+                    busy |= 0x10000 << class;
+                    if writer {
+                        busy |= class + 1;
+                    }
+                }
+            }
+        }
+        args.busy = busy;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_wait: Wait, with a timeout, until the object is idle.
+    pub(crate) fn gem_wait(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_wait,
+        file: &File,
+    ) -> Result<u32> {
+        if args.flags != 0 {
+            return Err(EINVAL);
+        }
+        let obj = gem::lookup(file, args.bo_handle)?;
+        let resv = gem::resv(&obj);
+        let timeout = args.timeout_ns;
+        if timeout == 0 {
+            return if resv.test_signaled(Usage::Read) {
+                Ok(0)
+            } else {
+                Err(ETIME)
+            };
+        }
+        if timeout < 0 {
+            resv.wait(Usage::Read, true, MAX_SCHEDULE_TIMEOUT as _)?;
+            return Ok(0);
+        }
+        let start = Instant::<Monotonic>::now();
+        let ms = u32::try_from(timeout.saturating_add(999_999) / 1_000_000).unwrap_or(u32::MAX);
+        let result = resv.wait(Usage::Read, true, msecs_to_jiffies(ms).saturating_add(1));
+        let elapsed = start.elapsed().as_nanos();
+        args.timeout_ns = (timeout - elapsed).max(0);
+        match result {
+            Ok(_) => Ok(0),
+            // Less than a jiffy left counts as all of it.
+            Err(e) if e == ETIME && args.timeout_ns < 1_000_000_000 / 250 => {
+                args.timeout_ns = 0;
+                Err(ETIME)
+            }
+            Err(e) if e == ETIME => Err(EAGAIN),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// IOCTL: gem_get_aperture: Report the global GTT's size; nothing is pinned in it.
+    pub(crate) fn gem_get_aperture(
+        _dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_get_aperture,
+        _file: &File,
+    ) -> Result<u32> {
+        args.aper_size = GGTT_SIZE;
+        args.aper_available_size = GGTT_SIZE;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_execbuffer2: Submit a batch.
+    pub(crate) fn gem_execbuffer2(
+        dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_execbuffer2,
+        file: &File,
+    ) -> Result<u32> {
+        crate::execbuf::execbuffer2(dev, args, file)
+    }
+}

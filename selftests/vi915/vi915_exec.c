@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The software engine through EXECBUFFER2: MI and blitter commands,
+ * relocations and softpin, fences, implicit synchronisation with a running
+ * spinner, cancellation, the bounded ring and i915's errnos.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "vi915_util.h"
+
+#define MI_NOOP			0x00000000
+#define MI_ARB_CHECK		0x02800000
+#define MI_BATCH_BUFFER_END	0x05000000
+#define MI_STORE_DWORD_IMM	0x10000002
+#define MI_BATCH_BUFFER_START	0x18800101
+#define XY_SRC_COPY_BLT		0x54f00008
+#define XY_COLOR_BLT		0x54300005
+
+/* Addresses used with softpin, in the 48-bit address space. */
+#define SPIN_ADDR	0x400000ull
+#define TARGET_ADDR	0x800000ull
+#define BATCH_ADDR	0xc00000ull
+#define PINNED		(EXEC_OBJECT_PINNED | EXEC_OBJECT_SUPPORTS_48B_ADDRESS)
+
+struct spinner {
+	uint32_t handle;
+	uint32_t *map;
+	int fence;
+};
+
+static void obj_at(struct drm_i915_gem_exec_object2 *o, uint32_t handle, uint64_t addr,
+		   uint64_t flags)
+{
+	memset(o, 0, sizeof(*o));
+	o->handle = handle;
+	o->offset = addr;
+	o->flags = PINNED | flags;
+}
+
+static struct drm_i915_gem_execbuffer2 eb_for(struct drm_i915_gem_exec_object2 *objs,
+					      unsigned int count, uint64_t flags, uint32_t ctx)
+{
+	return (struct drm_i915_gem_execbuffer2){
+		.buffers_ptr = (uintptr_t)objs, .buffer_count = count,
+		.flags = flags, .rsvd1 = ctx,
+	};
+}
+
+/* Starts a batch that loops on itself until spin_end(); its out-fence in ->fence. */
+static int spin_start(int fd, struct spinner *s, uint32_t ctx, uint64_t ring)
+{
+	struct drm_i915_gem_exec_object2 obj;
+	struct drm_i915_gem_execbuffer2 eb;
+	int ret;
+
+	s->handle = gem_create(fd, 4096);
+	s->map = gem_mmap(fd, s->handle, 4096);
+	if (!s->handle || !s->map)
+		return -ENOMEM;
+	s->map[0] = MI_ARB_CHECK;
+	s->map[1] = MI_BATCH_BUFFER_START;
+	s->map[2] = (uint32_t)SPIN_ADDR;
+	s->map[3] = SPIN_ADDR >> 32;
+	s->map[4] = MI_BATCH_BUFFER_END;
+	obj_at(&obj, s->handle, SPIN_ADDR, 0);
+	eb = eb_for(&obj, 1, ring | I915_EXEC_FENCE_OUT, ctx);
+	ret = execbuf(fd, &eb);
+	s->fence = ret ? -1 : (int)(eb.rsvd2 >> 32);
+	return ret;
+}
+
+static void spin_end(struct spinner *s)
+{
+	__atomic_store_n(&s->map[1], MI_BATCH_BUFFER_END, __ATOMIC_SEQ_CST);
+}
+
+static void spin_free(int fd, struct spinner *s)
+{
+	munmap(s->map, 4096);
+	gem_close(fd, s->handle);
+	if (s->fence >= 0)
+		close(s->fence);
+}
+
+/* A batch storing value at addr, soft-pinned at BATCH_ADDR. */
+static uint32_t store_batch(int fd, uint64_t addr, uint32_t value)
+{
+	uint32_t b[] = { MI_STORE_DWORD_IMM, (uint32_t)addr, addr >> 32, value,
+			 MI_BATCH_BUFFER_END, MI_NOOP };
+	uint32_t h = gem_create(fd, 4096);
+
+	gem_write(fd, h, 0, b, sizeof(b));
+	return h;
+}
+
+static uint32_t read_u32(int fd, uint32_t handle, uint64_t offset)
+{
+	uint32_t v = 0xbad0bad0;
+
+	gem_read(fd, handle, offset, &v, sizeof(v));
+	return v;
+}
+
+FIXTURE(exec) {
+	int fd;
+};
+
+FIXTURE_SETUP(exec)
+{
+	char path[128];
+	int card = open_i915("card", 0);
+
+	self->fd = open_i915("renderD", 128);
+	ASSERT_GE(self->fd, 0) TH_LOG("no render node named i915");
+	ASSERT_GE(card, 0);
+	/* Nothing left running by an earlier test. */
+	debugfs_path(card, "i915_gem_drop_caches", path, sizeof(path));
+	write_file(path, "0x1c8");
+	close(card);
+}
+
+FIXTURE_TEARDOWN(exec)
+{
+	close(self->fd);
+}
+
+TEST_F(exec, store_dword_softpin)
+{
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t target = gem_create(self->fd, 8192);
+	uint32_t batch = store_batch(self->fd, TARGET_ADDR + 4100, 0xc0ffee);
+
+	obj_at(&objs[0], target, TARGET_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, 2, I915_EXEC_RENDER, 0);
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	EXPECT_EQ(TARGET_ADDR, objs[0].offset);
+	ASSERT_EQ(0, gem_wait(self->fd, target, -1));
+	EXPECT_EQ(0xc0ffee, read_u32(self->fd, target, 4100));
+	EXPECT_EQ(0, read_u32(self->fd, target, 4096));
+	gem_close(self->fd, target);
+	gem_close(self->fd, batch);
+}
+
+TEST_F(exec, store_dword_relocation)
+{
+	uint32_t b[] = { MI_STORE_DWORD_IMM, 0, 0, 0x1234, MI_BATCH_BUFFER_END, MI_NOOP };
+	struct drm_i915_gem_relocation_entry reloc = {
+		.offset = 4, .delta = 64, .presumed_offset = -1,
+		.read_domains = I915_GEM_DOMAIN_RENDER, .write_domain = I915_GEM_DOMAIN_RENDER,
+	};
+	struct drm_i915_gem_exec_object2 objs[2] = {};
+	struct drm_i915_gem_execbuffer2 eb = eb_for(objs, 2, I915_EXEC_RENDER, 0);
+	uint32_t target = gem_create(self->fd, 4096), batch = gem_create(self->fd, 4096);
+	uint64_t patched = 0;
+
+	gem_write(self->fd, batch, 0, b, sizeof(b));
+	reloc.target_handle = target;
+	objs[0].handle = target;
+	objs[1].handle = batch;
+	objs[1].relocation_count = 1;
+	objs[1].relocs_ptr = (uintptr_t)&reloc;
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	ASSERT_EQ(0, gem_wait(self->fd, target, -1));
+	EXPECT_EQ(0x1234, read_u32(self->fd, target, 64));
+	/* The kernel placed both, told us where, and patched target + delta in. */
+	EXPECT_NE(objs[0].offset, objs[1].offset);
+	EXPECT_EQ(objs[0].offset, reloc.presumed_offset);
+	gem_read(self->fd, batch, 4, &patched, sizeof(patched));
+	EXPECT_EQ(objs[0].offset + 64, patched);
+	/* With NO_RELOC and the offsets we were told, nothing moves or is rewritten. */
+	eb.flags |= I915_EXEC_NO_RELOC;
+	b[3] = 0x5678;
+	gem_write(self->fd, batch, 12, &b[3], 4);
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	ASSERT_EQ(0, gem_wait(self->fd, target, -1));
+	EXPECT_EQ(0x5678, read_u32(self->fd, target, 64));
+	/* A target that is not in the list. */
+	reloc.target_handle = 0x7fff;
+	reloc.presumed_offset = -1;
+	eb.flags = I915_EXEC_RENDER;
+	EXPECT_EQ(-ENOENT, execbuf(self->fd, &eb));
+	/* Beyond the object, then misaligned. */
+	reloc.target_handle = target;
+	reloc.offset = 4096 - 4;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	reloc.offset = 2;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	gem_close(self->fd, target);
+	gem_close(self->fd, batch);
+}
+
+TEST_F(exec, blit_copy_and_fill)
+{
+	const uint64_t size = 512 * 512 * 4;
+	const uint64_t src_addr = 0x1000000, dst_addr = 0x2000000;
+	uint32_t *in = malloc(size), *out = malloc(size);
+	uint32_t src = gem_create(self->fd, size), dst = gem_create(self->fd, size);
+	uint32_t b[] = {
+		XY_SRC_COPY_BLT, 0x03cc0000 | 2048, 0, (512 << 16) | 512,
+		(uint32_t)dst_addr, dst_addr >> 32, 0, 2048, (uint32_t)src_addr, src_addr >> 32,
+		/* Then fill a 16x4 rectangle at (8, 2) of the destination with a colour. */
+		XY_COLOR_BLT, 0x03f00000 | 2048, (2 << 16) | 8, (6 << 16) | 24,
+		(uint32_t)dst_addr, dst_addr >> 32, 0xfeedface,
+		MI_BATCH_BUFFER_END,
+	};
+	struct drm_i915_gem_exec_object2 objs[3];
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t batch = gem_create(self->fd, 4096);
+	uint64_t i, x, y, bad = 0;
+
+	ASSERT_NE(NULL, in);
+	ASSERT_NE(NULL, out);
+	for (i = 0; i < size / 4; i++)
+		in[i] = i * 2654435761u;
+	ASSERT_EQ(0, gem_write(self->fd, src, 0, in, size));
+	gem_write(self->fd, batch, 0, b, sizeof(b));
+	obj_at(&objs[0], src, src_addr, 0);
+	obj_at(&objs[1], dst, dst_addr, EXEC_OBJECT_WRITE);
+	obj_at(&objs[2], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, 3, I915_EXEC_BLT, 0);
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	ASSERT_EQ(0, gem_wait(self->fd, dst, -1));
+	ASSERT_EQ(0, gem_read(self->fd, dst, 0, out, size));
+	for (y = 0; y < 512; y++) {
+		for (x = 0; x < 512; x++) {
+			uint32_t want = in[y * 512 + x];
+
+			if (y >= 2 && y < 6 && x >= 8 && x < 24)
+				want = 0xfeedface;
+			bad += out[y * 512 + x] != want;
+		}
+	}
+	EXPECT_EQ(0, bad);
+	free(in);
+	free(out);
+	gem_close(self->fd, src);
+	gem_close(self->fd, dst);
+	gem_close(self->fd, batch);
+}
+
+TEST_F(exec, fences_order_work)
+{
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	struct spinner spin;
+	uint32_t target = gem_create(self->fd, 4096);
+	uint32_t batch = store_batch(self->fd, TARGET_ADDR, 0xabcd);
+	/* Peek through a mapping: pread would wait for the pending writer. */
+	volatile uint32_t *tmap = gem_mmap(self->fd, target, 4096);
+	int out;
+
+	ASSERT_NE(NULL, tmap);
+	ASSERT_EQ(0, spin_start(self->fd, &spin, 0, I915_EXEC_RENDER));
+	ASSERT_GE(spin.fence, 0);
+	/* On the other engine, after the spinner's fence. */
+	obj_at(&objs[0], target, TARGET_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, 2, I915_EXEC_BLT | I915_EXEC_FENCE_IN | I915_EXEC_FENCE_OUT, 0);
+	eb.rsvd2 = spin.fence;
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	out = eb.rsvd2 >> 32;
+	EXPECT_EQ((uint32_t)spin.fence, (uint32_t)eb.rsvd2);
+	EXPECT_EQ(0, fence_wait(out, 200));
+	EXPECT_EQ(0, fence_status(spin.fence));
+	EXPECT_EQ(0, fence_status(out));
+	EXPECT_EQ(0, tmap[0]);
+	spin_end(&spin);
+	EXPECT_EQ(1, fence_wait(out, 10000));
+	EXPECT_EQ(1, fence_status(spin.fence));
+	EXPECT_EQ(1, fence_status(out));
+	EXPECT_EQ(0xabcd, read_u32(self->fd, target, 0));
+	/* A descriptor that is not a sync file. */
+	eb.rsvd2 = self->fd;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	close(out);
+	munmap((void *)tmap, 4096);
+	spin_free(self->fd, &spin);
+	gem_close(self->fd, target);
+	gem_close(self->fd, batch);
+}
+
+TEST_F(exec, busy_wait_set_domain_follow_a_spinner)
+{
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	struct drm_i915_gem_set_domain d = {
+		.read_domains = I915_GEM_DOMAIN_CPU, .write_domain = I915_GEM_DOMAIN_CPU,
+	};
+	uint32_t target = gem_create(self->fd, 4096), spin_bo = gem_create(self->fd, 4096);
+	uint32_t *map = gem_mmap(self->fd, spin_bo, 4096);
+	struct pollfd p;
+	char c = 0;
+	int pipefd[2], out;
+	pid_t child;
+
+	ASSERT_NE(NULL, map);
+	map[0] = MI_ARB_CHECK;
+	map[1] = MI_BATCH_BUFFER_START;
+	map[2] = (uint32_t)SPIN_ADDR;
+	map[3] = 0;
+	obj_at(&objs[0], target, TARGET_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], spin_bo, SPIN_ADDR, 0);
+	eb = eb_for(objs, 2, I915_EXEC_RENDER | I915_EXEC_FENCE_OUT, 0);
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	out = eb.rsvd2 >> 32;
+	/* rcs0 (class 0) writes target and reads the batch. */
+	EXPECT_EQ(0x10001, gem_busy(self->fd, target));
+	EXPECT_EQ(0x10000, gem_busy(self->fd, spin_bo));
+	EXPECT_EQ(-ETIME, gem_wait(self->fd, target, 0));
+	EXPECT_EQ(-ETIME, gem_wait(self->fd, target, 20 * 1000 * 1000));
+	/* Reading the batch needs no wait (the spinner only reads it). */
+	d.handle = spin_bo;
+	d.write_domain = 0;
+	EXPECT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_SET_DOMAIN, &d));
+	/* Writing the target waits for the spinner. */
+	ASSERT_EQ(0, pipe(pipefd));
+	child = fork();
+	if (child == 0) {
+		d.handle = target;
+		d.write_domain = I915_GEM_DOMAIN_CPU;
+		c = do_ioctl(self->fd, DRM_IOCTL_I915_GEM_SET_DOMAIN, &d) == 0 ? 'y' : 'n';
+		_exit(write(pipefd[1], &c, 1) == 1 ? 0 : 1);
+	}
+	p = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
+	EXPECT_EQ(0, poll(&p, 1, 300));
+	__atomic_store_n(&map[1], MI_BATCH_BUFFER_END, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(1, poll(&p, 1, 10000));
+	EXPECT_EQ(1, read(pipefd[0], &c, 1));
+	EXPECT_EQ('y', c);
+	waitpid(child, NULL, 0);
+	EXPECT_EQ(0, gem_wait(self->fd, target, -1));
+	EXPECT_EQ(0, gem_busy(self->fd, target));
+	/* It ended because the batch ended, not because it was cancelled. */
+	EXPECT_EQ(1, fence_status(out));
+	close(out);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	munmap(map, 4096);
+	gem_close(self->fd, target);
+	gem_close(self->fd, spin_bo);
+}
+
+TEST_F(exec, closed_handles_live_until_the_fence)
+{
+	/* Spin until released, then store to the target, which only its mapping still names. */
+	uint32_t b[] = { MI_ARB_CHECK, MI_BATCH_BUFFER_START, (uint32_t)BATCH_ADDR, 0,
+			 MI_STORE_DWORD_IMM, (uint32_t)(TARGET_ADDR + 8), 0, 0x600d,
+			 MI_BATCH_BUFFER_END };
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t target = gem_create(self->fd, 4096), batch = gem_create(self->fd, 4096);
+	uint32_t *tmap = gem_mmap(self->fd, target, 4096), *bmap = gem_mmap(self->fd, batch, 4096);
+	int out;
+
+	ASSERT_NE(NULL, tmap);
+	ASSERT_NE(NULL, bmap);
+	memcpy(bmap, b, sizeof(b));
+	obj_at(&objs[0], target, TARGET_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, 2, I915_EXEC_RENDER | I915_EXEC_FENCE_OUT, 0);
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	out = eb.rsvd2 >> 32;
+	EXPECT_EQ(0, gem_close(self->fd, target));
+	EXPECT_EQ(0, gem_close(self->fd, batch));
+	/* Release the loop: the store runs after every handle is gone. */
+	__atomic_store_n(&bmap[1], MI_NOOP, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&bmap[2], MI_NOOP, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&bmap[3], MI_NOOP, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(1, fence_wait(out, 10000));
+	EXPECT_EQ(1, fence_status(out));
+	EXPECT_EQ(0x600d, __atomic_load_n(&tmap[2], __ATOMIC_SEQ_CST));
+	close(out);
+	munmap(tmap, 4096);
+	munmap(bmap, 4096);
+}
+
+TEST_F(exec, bad_batches_fail_their_fence)
+{
+	uint32_t unknown[] = { 0xe0000000, MI_BATCH_BUFFER_END };
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t target = gem_create(self->fd, 4096);
+	/* Outside every object of the request. */
+	uint32_t batch = store_batch(self->fd, 0x70000000, 1);
+	int out;
+
+	obj_at(&objs[0], target, TARGET_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, 2, I915_EXEC_RENDER | I915_EXEC_FENCE_OUT, 0);
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	out = eb.rsvd2 >> 32;
+	EXPECT_EQ(1, fence_wait(out, 10000));
+	EXPECT_EQ(-EFAULT, fence_status(out));
+	close(out);
+	/* A store into the batch's own range past its end. */
+	gem_close(self->fd, batch);
+	batch = store_batch(self->fd, BATCH_ADDR + 4096, 1);
+	objs[1].handle = batch;
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	out = eb.rsvd2 >> 32;
+	EXPECT_EQ(1, fence_wait(out, 10000));
+	EXPECT_EQ(-EFAULT, fence_status(out));
+	close(out);
+	/* An unknown command. */
+	gem_write(self->fd, batch, 0, unknown, sizeof(unknown));
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	out = eb.rsvd2 >> 32;
+	EXPECT_EQ(1, fence_wait(out, 10000));
+	EXPECT_EQ(-EINVAL, fence_status(out));
+	close(out);
+	/* The engine still works. */
+	gem_close(self->fd, batch);
+	batch = store_batch(self->fd, TARGET_ADDR, 7);
+	objs[1].handle = batch;
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	out = eb.rsvd2 >> 32;
+	EXPECT_EQ(1, fence_wait(out, 10000));
+	EXPECT_EQ(1, fence_status(out));
+	EXPECT_EQ(7, read_u32(self->fd, target, 0));
+	close(out);
+	gem_close(self->fd, target);
+	gem_close(self->fd, batch);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+TEST_F(exec, full_ring_blocks_and_is_interruptible)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval t = { .it_value.tv_usec = 100 * 1000 };
+	struct drm_i915_gem_exec_object2 obj;
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t bbe[] = { MI_BATCH_BUFFER_END, MI_NOOP };
+	uint32_t batch = gem_create(self->fd, 4096);
+	struct spinner spin;
+	int i, ret = 0;
+
+	gem_write(self->fd, batch, 0, bbe, sizeof(bbe));
+	ASSERT_EQ(0, spin_start(self->fd, &spin, 0, I915_EXEC_RENDER));
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	obj_at(&obj, batch, BATCH_ADDR, 0);
+	eb = eb_for(&obj, 1, I915_EXEC_RENDER, 0);
+	for (i = 0; i < 1000; i++) {
+		setitimer(ITIMER_REAL, &t, NULL);
+		ret = execbuf(self->fd, &eb);
+		if (ret)
+			break;
+	}
+	t.it_value.tv_usec = 0;
+	setitimer(ITIMER_REAL, &t, NULL);
+	EXPECT_EQ(-EINTR, ret);
+	EXPECT_GT(i, 8);
+	EXPECT_LT(i, 1000);
+	spin_end(&spin);
+	EXPECT_EQ(1, fence_wait(spin.fence, 10000));
+	EXPECT_EQ(1, fence_status(spin.fence));
+	EXPECT_EQ(0, gem_wait(self->fd, batch, -1));
+	spin_free(self->fd, &spin);
+	gem_close(self->fd, batch);
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST_F(exec, destroying_a_context_cancels_its_spinner)
+{
+	struct drm_i915_gem_context_create_ext c = {};
+	struct drm_i915_gem_context_destroy d = {};
+	struct spinner spin;
+
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CONTEXT_CREATE_EXT, &c));
+	ASSERT_EQ(0, spin_start(self->fd, &spin, c.ctx_id, I915_EXEC_RENDER));
+	EXPECT_EQ(0, fence_wait(spin.fence, 100));
+	d.ctx_id = c.ctx_id;
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CONTEXT_DESTROY, &d));
+	EXPECT_EQ(1, fence_wait(spin.fence, 10000));
+	EXPECT_EQ(-EIO, fence_status(spin.fence));
+	spin_free(self->fd, &spin);
+}
+
+TEST_F(exec, errnos_in_i915_order)
+{
+	struct drm_i915_gem_exec_object2 obj = {};
+	struct drm_i915_gem_execbuffer2 eb = eb_for(&obj, 1, I915_EXEC_RENDER, 0);
+	uint32_t batch = store_batch(self->fd, TARGET_ADDR, 0);
+
+	/* Handle 0 on a good context and engine: ENOENT (IGT's engine probe). */
+	EXPECT_EQ(-ENOENT, execbuf(self->fd, &eb));
+	eb.flags = I915_EXEC_BLT;
+	EXPECT_EQ(-ENOENT, execbuf(self->fd, &eb));
+	/* The context is checked before the engine, the engine before the handles. */
+	eb.rsvd1 = 99;
+	eb.flags = 7;
+	EXPECT_EQ(-ENOENT, execbuf(self->fd, &eb));
+	eb.rsvd1 = 0;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	eb.flags = I915_EXEC_BSD;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	eb.flags = I915_EXEC_RENDER | I915_EXEC_BSD_RING1;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	eb.flags = 1ull << 22;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	eb.flags = I915_EXEC_SECURE;
+	obj.handle = batch;
+	EXPECT_EQ(-EPERM, execbuf(self->fd, &eb));
+	eb.flags = I915_EXEC_RENDER;
+	eb.buffer_count = 0;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	eb.buffer_count = 1;
+	eb.batch_start_offset = 4;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	eb.batch_start_offset = 4096;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	eb.batch_start_offset = 0;
+	eb.num_cliprects = 1;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	eb.num_cliprects = 0;
+	eb.buffers_ptr = 8;
+	EXPECT_EQ(-EFAULT, execbuf(self->fd, &eb));
+	eb.buffers_ptr = (uintptr_t)&obj;
+	obj.flags = EXEC_OBJECT_WRITE;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	obj.flags = EXEC_OBJECT_NEEDS_GTT;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	obj.flags = 1 << 8;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	obj.flags = 0;
+	obj.alignment = 3 << 12;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	obj.alignment = 0;
+	obj.flags = PINNED;
+	obj.offset = BATCH_ADDR + 8;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	/* Not canonical; beyond 4 GiB without the 48-bit flag. */
+	obj.offset = 1ull << 47;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	obj.flags = EXEC_OBJECT_PINNED;
+	obj.offset = 1ull << 33;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	obj.offset = BATCH_ADDR;
+	eb.flags = I915_EXEC_RENDER | I915_EXEC_FENCE_IN;
+	eb.rsvd2 = -1;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	eb.flags = I915_EXEC_RENDER;
+	EXPECT_EQ(0, execbuf(self->fd, &eb));
+	EXPECT_EQ(0, gem_wait(self->fd, batch, -1));
+	gem_close(self->fd, batch);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the vi915 kselftests: finding the device, the debugfs
+ * files, and thin wrappers around the i915 ioctls.
+ */
+#ifndef VI915_UTIL_H
+#define VI915_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <drm/i915_drm.h>
+#include <linux/sync_file.h>
+
+/* Opens the first /dev/dri node with the given prefix whose driver is i915. */
+static inline int open_i915(const char *prefix, int first)
+{
+	char path[64], name[16];
+	int i, fd;
+
+	for (i = first; i < first + 16; i++) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+		snprintf(path, sizeof(path), "/dev/dri/%s%d", prefix, i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "i915"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static inline int getparam(int fd, int param, int *value)
+{
+	struct drm_i915_getparam gp = { .param = param, .value = value };
+
+	return ioctl(fd, DRM_IOCTL_I915_GETPARAM, &gp) ? -errno : 0;
+}
+
+/* The device's debugfs directory, from the primary node's minor. */
+static inline void debugfs_path(int card, const char *file, char *buf, size_t len)
+{
+	struct stat st;
+
+	fstat(card, &st);
+	snprintf(buf, len, "/sys/kernel/debug/dri/%u/%s", minor(st.st_rdev), file);
+}
+
+static inline int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static inline int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}
+
+/* Returns 0 or -errno. */
+static inline int do_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+static inline uint32_t gem_create(int fd, uint64_t size)
+{
+	struct drm_i915_gem_create c = { .size = size };
+
+	if (do_ioctl(fd, DRM_IOCTL_I915_GEM_CREATE, &c))
+		return 0;
+	return c.handle;
+}
+
+static inline int gem_close(int fd, uint32_t handle)
+{
+	struct drm_gem_close c = { .handle = handle };
+
+	return do_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+static inline int gem_write(int fd, uint32_t handle, uint64_t offset, const void *data,
+			    uint64_t size)
+{
+	struct drm_i915_gem_pwrite w = {
+		.handle = handle, .offset = offset, .size = size,
+		.data_ptr = (uintptr_t)data,
+	};
+
+	return do_ioctl(fd, DRM_IOCTL_I915_GEM_PWRITE, &w);
+}
+
+static inline int gem_read(int fd, uint32_t handle, uint64_t offset, void *data, uint64_t size)
+{
+	struct drm_i915_gem_pread r = {
+		.handle = handle, .offset = offset, .size = size,
+		.data_ptr = (uintptr_t)data,
+	};
+
+	return do_ioctl(fd, DRM_IOCTL_I915_GEM_PREAD, &r);
+}
+
+/* Maps an object write-back cached through MMAP_OFFSET; NULL on failure. */
+static inline void *gem_mmap(int fd, uint32_t handle, uint64_t size)
+{
+	struct drm_i915_gem_mmap_offset m = { .handle = handle, .flags = I915_MMAP_OFFSET_WB };
+	void *p;
+
+	if (do_ioctl(fd, DRM_IOCTL_I915_GEM_MMAP_OFFSET, &m))
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, m.offset);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static inline uint32_t gem_busy(int fd, uint32_t handle)
+{
+	struct drm_i915_gem_busy b = { .handle = handle };
+
+	if (do_ioctl(fd, DRM_IOCTL_I915_GEM_BUSY, &b))
+		return 0xdeadbeef;
+	return b.busy;
+}
+
+static inline int gem_wait(int fd, uint32_t handle, int64_t timeout_ns)
+{
+	struct drm_i915_gem_wait w = { .bo_handle = handle, .timeout_ns = timeout_ns };
+
+	return do_ioctl(fd, DRM_IOCTL_I915_GEM_WAIT, &w);
+}
+
+static inline int execbuf(int fd, struct drm_i915_gem_execbuffer2 *eb)
+{
+	return do_ioctl(fd, DRM_IOCTL_I915_GEM_EXECBUFFER2_WR, eb);
+}
+
+/* A sync file's status: 1 signalled, 0 pending, < 0 signalled with that error. */
+static inline int fence_status(int fence)
+{
+	struct sync_file_info info = {};
+
+	if (do_ioctl(fence, SYNC_IOC_FILE_INFO, &info))
+		return -1000;
+	return info.status;
+}
+
+/* Waits up to timeout_ms for a sync file to signal; 1 if it did. */
+static inline int fence_wait(int fence, int timeout_ms)
+{
+	struct pollfd p = { .fd = fence, .events = POLLIN };
+
+	return poll(&p, 1, timeout_ms);
+}
+
+#endif
