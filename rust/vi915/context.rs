@@ -95,9 +95,9 @@ impl Context {
         let p = *self.params.lock();
         let value = match args.param as u32 {
             uapi::I915_CONTEXT_PARAM_GTT_SIZE => crate::vm::VM_SIZE,
-            uapi::I915_CONTEXT_PARAM_NO_ERROR_CAPTURE => p.no_error_capture as u64,
-            uapi::I915_CONTEXT_PARAM_BANNABLE => p.bannable as u64,
-            uapi::I915_CONTEXT_PARAM_RECOVERABLE => p.recoverable as u64,
+            uapi::I915_CONTEXT_PARAM_NO_ERROR_CAPTURE => u64::from(p.no_error_capture),
+            uapi::I915_CONTEXT_PARAM_BANNABLE => u64::from(p.bannable),
+            uapi::I915_CONTEXT_PARAM_RECOVERABLE => u64::from(p.recoverable),
             uapi::I915_CONTEXT_PARAM_PRIORITY => p.priority as u64,
             uapi::I915_CONTEXT_PARAM_PERSISTENCE => 1,
             uapi::I915_CONTEXT_PARAM_PROTECTED_CONTENT => 0,

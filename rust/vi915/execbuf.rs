@@ -11,7 +11,10 @@
 
 use kernel::{
     dma_buf::{
-        fence::FenceAllocation,
+        fence::{
+            FenceAllocation,
+            FOREVER, //
+        },
         resv::Usage,
         sync_file::{
             self,
@@ -28,7 +31,6 @@ use kernel::{
     },
     prelude::*,
     sync::aref::ARef,
-    task::MAX_SCHEDULE_TIMEOUT,
     uapi, //
 };
 
@@ -89,7 +91,7 @@ pub(crate) fn execbuffer2(
     file: &File,
 ) -> Result<u32> {
     let count = args.buffer_count as usize;
-    if count < 1 || count > MAX_BUFFERS {
+    if !(1..=MAX_BUFFERS).contains(&count) {
         return Err(EINVAL);
     }
     let flags = args.flags;
@@ -455,11 +457,11 @@ fn relocate(
             if size < 8 || reloc.offset > size - 8 || reloc.offset & 3 != 0 {
                 return Err(EINVAL);
             }
-            let value = canonical(target_offset.wrapping_add(reloc.delta as i32 as i64 as u64));
+            let value = canonical(target_offset.wrapping_add(i64::from(reloc.delta as i32) as u64));
             let e = &mut entries[me];
             // A relocated object is written by the CPU: wait until the engine is done with it.
             e.flags &= !u64::from(uapi::EXEC_OBJECT_ASYNC);
-            gem::resv(&e.obj).wait(Usage::Read, true, MAX_SCHEDULE_TIMEOUT as _)?;
+            gem::resv(&e.obj).wait(Usage::Read, true, FOREVER)?;
             let pages = e.pages.as_ref().ok_or(EINVAL)?;
             for (k, half) in [value as u32, (value >> 32) as u32].into_iter().enumerate() {
                 let offset = reloc.offset + 4 * k as u64;

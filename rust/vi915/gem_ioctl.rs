@@ -3,7 +3,10 @@
 //! The GEM object ioctls, with i915's checks in i915's order.
 
 use kernel::{
-    dma_buf::resv::Usage,
+    dma_buf::{
+        fence::FOREVER,
+        resv::Usage, //
+    },
     drm::gem::BaseObject,
     page::{
         shared::SharedMap,
@@ -11,7 +14,6 @@ use kernel::{
     },
     prelude::*,
     sync::atomic::Relaxed,
-    task::MAX_SCHEDULE_TIMEOUT,
     time::{
         msecs_to_jiffies,
         Instant,
@@ -77,6 +79,30 @@ fn copy_user(obj: &Object, offset: u64, size: u64, data: u64, to_user: bool) -> 
         done += chunk;
     }
     Ok(())
+}
+
+/// `PREAD` (`to_user`) and `PWRITE`: i915's checks in order, then a wait (for writers before a
+/// read, for everyone before a write) and the copy.
+fn read_write(
+    file: &File,
+    handle: u32,
+    offset: u64,
+    size: u64,
+    data: u64,
+    to_user: bool,
+) -> Result<u32> {
+    if size == 0 {
+        return Ok(0);
+    }
+    access_ok(data, size)?;
+    let obj = gem::lookup(file, handle)?;
+    if range_overflows(offset, size, obj.size() as u64) {
+        return Err(EINVAL);
+    }
+    let usage = if to_user { Usage::Write } else { Usage::Read };
+    gem::resv(&obj).wait(usage, true, FOREVER)?;
+    copy_user(&obj, offset, size, data, to_user)?;
+    Ok(0)
 }
 
 /// Walks an i915 extension chain, calling `f(name, node address)` for each node.
@@ -177,17 +203,8 @@ impl Vi915File {
         args: &mut uapi::drm_i915_gem_pread,
         file: &File,
     ) -> Result<u32> {
-        if args.size == 0 {
-            return Ok(0);
-        }
-        access_ok(args.data_ptr, args.size)?;
-        let obj = gem::lookup(file, args.handle)?;
-        if range_overflows(args.offset, args.size, obj.size() as u64) {
-            return Err(EINVAL);
-        }
-        gem::resv(&obj).wait(Usage::Write, true, MAX_SCHEDULE_TIMEOUT as _)?;
-        copy_user(&obj, args.offset, args.size, args.data_ptr, true)?;
-        Ok(0)
+        let (handle, offset, size, data) = (args.handle, args.offset, args.size, args.data_ptr);
+        read_write(file, handle, offset, size, data, true)
     }
 
     /// IOCTL: gem_pwrite: Write to an object, after every user of it is done.
@@ -197,17 +214,8 @@ impl Vi915File {
         args: &mut uapi::drm_i915_gem_pwrite,
         file: &File,
     ) -> Result<u32> {
-        if args.size == 0 {
-            return Ok(0);
-        }
-        access_ok(args.data_ptr, args.size)?;
-        let obj = gem::lookup(file, args.handle)?;
-        if range_overflows(args.offset, args.size, obj.size() as u64) {
-            return Err(EINVAL);
-        }
-        gem::resv(&obj).wait(Usage::Read, true, MAX_SCHEDULE_TIMEOUT as _)?;
-        copy_user(&obj, args.offset, args.size, args.data_ptr, false)?;
-        Ok(0)
+        let (handle, offset, size, data) = (args.handle, args.offset, args.size, args.data_ptr);
+        read_write(file, handle, offset, size, data, false)
     }
 
     /// IOCTL: gem_mmap: The legacy CPU mmap ioctl, which vi915 does not provide (as i915 on
@@ -272,7 +280,7 @@ impl Vi915File {
         } else {
             Usage::Write
         };
-        gem::resv(&obj).wait(usage, true, MAX_SCHEDULE_TIMEOUT as _)?;
+        gem::resv(&obj).wait(usage, true, FOREVER)?;
         // The CPU domain needs the pages: allocate them now, as i915 does.
         drop(obj.pin_pages()?);
         Ok(0)
@@ -318,7 +326,7 @@ impl Vi915File {
         };
         let obj = gem::lookup(file, args.handle)?;
         if obj.caching.load(Relaxed) != caching {
-            gem::resv(&obj).wait(Usage::Read, true, MAX_SCHEDULE_TIMEOUT as _)?;
+            gem::resv(&obj).wait(Usage::Read, true, FOREVER)?;
             obj.caching.store(caching, Relaxed);
         }
         Ok(0)
@@ -421,18 +429,22 @@ impl Vi915File {
             };
         }
         if timeout < 0 {
-            resv.wait(Usage::Read, true, MAX_SCHEDULE_TIMEOUT as _)?;
+            resv.wait(Usage::Read, true, FOREVER)?;
             return Ok(0);
         }
         let start = Instant::<Monotonic>::now();
         let ms = u32::try_from(timeout.saturating_add(999_999) / 1_000_000).unwrap_or(u32::MAX);
         let result = resv.wait(Usage::Read, true, msecs_to_jiffies(ms).saturating_add(1));
         let elapsed = start.elapsed().as_nanos();
+        // Jiffies per second.
+        let hz = u32::try_from(msecs_to_jiffies(1000))
+            .unwrap_or(u32::MAX)
+            .max(1);
         args.timeout_ns = (timeout - elapsed).max(0);
         match result {
             Ok(_) => Ok(0),
             // Less than a jiffy left counts as all of it.
-            Err(e) if e == ETIME && args.timeout_ns < 1_000_000_000 / 250 => {
+            Err(e) if e == ETIME && args.timeout_ns < 1_000_000_000 / i64::from(hz) => {
                 args.timeout_ns = 0;
                 Err(ETIME)
             }

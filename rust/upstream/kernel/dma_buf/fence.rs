@@ -30,6 +30,9 @@ use core::ptr::{
     NonNull, //
 };
 
+/// A timeout that never expires, for [`Fence::wait`] and the other waits on fences.
+pub const FOREVER: Jiffies = crate::task::MAX_SCHEDULE_TIMEOUT as Jiffies;
+
 /// A DMA fence.
 ///
 /// # Invariants
@@ -112,16 +115,16 @@ impl Fence {
         to_result(status).map(|()| status > 0)
     }
 
-    /// Waits for the fence to signal, for at most `timeout` jiffies
-    /// ([`crate::task::MAX_SCHEDULE_TIMEOUT`] for ever).
+    /// Waits for the fence to signal, for at most `timeout` jiffies ([`FOREVER`] for ever).
     ///
     /// Returns the jiffies left (at least 1) once signalled, [`ETIME`] on timeout, and
     /// [`ERESTARTSYS`] if `interruptible` and a signal arrived.
     pub fn wait(&self, interruptible: bool, timeout: Jiffies) -> Result<Jiffies> {
-        let timeout = timeout.min(crate::task::MAX_SCHEDULE_TIMEOUT as Jiffies);
-        // SAFETY: The fence is valid by the type invariant; `timeout` fits a `long`.
+        // `FOREVER` is the largest `long`, so the cast is lossless.
+        let timeout = timeout.min(FOREVER) as crate::ffi::c_long;
+        // SAFETY: The fence is valid by the type invariant.
         let ret =
-            unsafe { bindings::dma_fence_wait_timeout(self.as_raw(), interruptible, timeout as _) };
+            unsafe { bindings::dma_fence_wait_timeout(self.as_raw(), interruptible, timeout) };
         match ret {
             0 => Err(ETIME),
             // The ret >= 0 arm guarantees the cast is lossless.

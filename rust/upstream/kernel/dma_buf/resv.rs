@@ -68,14 +68,19 @@ impl DmaResv {
     }
 
     /// Waits until every fence of `usage` (and the usages before it) has signalled, for at most
-    /// `timeout` jiffies.
+    /// `timeout` jiffies ([`super::fence::FOREVER`] for ever).
     ///
     /// Returns the jiffies left (at least 1), [`ETIME`] on timeout, [`ERESTARTSYS`] if
     /// `interruptible` and a signal arrived.
     pub fn wait(&self, usage: Usage, interruptible: bool, timeout: Jiffies) -> Result<Jiffies> {
         // SAFETY: The object is valid by the type invariant.
         let ret = unsafe {
-            bindings::dma_resv_wait_timeout(self.as_raw(), usage as _, interruptible, timeout)
+            bindings::dma_resv_wait_timeout(
+                self.as_raw(),
+                usage as bindings::dma_resv_usage,
+                interruptible,
+                timeout,
+            )
         };
         match ret {
             0 => Err(ETIME),
@@ -88,7 +93,9 @@ impl DmaResv {
     /// Returns whether every fence of `usage` (and the usages before it) has signalled.
     pub fn test_signaled(&self, usage: Usage) -> bool {
         // SAFETY: The object is valid by the type invariant.
-        unsafe { bindings::dma_resv_test_signaled(self.as_raw(), usage as _) }
+        unsafe {
+            bindings::dma_resv_test_signaled(self.as_raw(), usage as bindings::dma_resv_usage)
+        }
     }
 
     /// Returns a snapshot of the unsignalled fences of `usage` (and the usages before it).
@@ -98,7 +105,12 @@ impl DmaResv {
         // SAFETY: The object is valid; on success `array` holds `num` fence references that we
         // own, in an array we must `kfree`.
         to_result(unsafe {
-            bindings::dma_resv_get_fences(self.as_raw(), usage as _, &mut num, &mut array)
+            bindings::dma_resv_get_fences(
+                self.as_raw(),
+                usage as bindings::dma_resv_usage,
+                &mut num,
+                &mut array,
+            )
         })?;
         let mut out = KVec::new();
         let mut result = Ok(());
@@ -166,7 +178,13 @@ impl<'a> Locked<'a> {
         self.reserve_fences(1)?;
         // SAFETY: The object is locked and has a free slot; `dma_resv_add_fence` takes its own
         // reference on the fence.
-        unsafe { bindings::dma_resv_add_fence(self.0.as_raw(), fence.as_raw(), usage as _) };
+        unsafe {
+            bindings::dma_resv_add_fence(
+                self.0.as_raw(),
+                fence.as_raw(),
+                usage as bindings::dma_resv_usage,
+            )
+        };
         Ok(())
     }
 }

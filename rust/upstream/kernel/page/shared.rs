@@ -124,8 +124,7 @@ impl<'a> SharedMap<'a> {
     pub fn copy_to_user(&self, offset: usize, dst: UserPtr, len: usize) -> Result {
         in_page(offset, len)?;
         // SAFETY: The source range is inside the mapped page; `copy_to_user` checks `dst`.
-        let left =
-            unsafe { bindings::copy_to_user(dst.as_mut_ptr(), self.at(offset).cast(), len as _) };
+        let left = unsafe { bindings::copy_to_user(dst.as_mut_ptr(), self.at(offset).cast(), len) };
         if left != 0 {
             return Err(EFAULT);
         }
@@ -137,9 +136,8 @@ impl<'a> SharedMap<'a> {
     pub fn copy_from_user(&self, offset: usize, src: UserPtr, len: usize) -> Result {
         in_page(offset, len)?;
         // SAFETY: The destination range is inside the mapped page; `copy_from_user` checks `src`.
-        let left = unsafe {
-            bindings::copy_from_user(self.at(offset).cast(), src.as_const_ptr(), len as _)
-        };
+        let left =
+            unsafe { bindings::copy_from_user(self.at(offset).cast(), src.as_const_ptr(), len) };
         if left != 0 {
             return Err(EFAULT);
         }
