@@ -14,21 +14,12 @@ use kernel::{
         PAGE_SIZE, //
     },
     prelude::*,
-    time::{
-        Instant,
-        Monotonic, //
-    },
 };
 
-use crate::request::{
-    Mapping,
-    Request, //
-};
+use crate::request::Mapping;
 
 /// GPU addresses are 48 bits, sign-extended to 64 ("canonical").
 const ADDR_MASK: u64 = (1 << 48) - 1;
-/// A request running longer than this is cancelled when hang detection is on.
-pub(crate) const HANG_TIMEOUT_MS: i64 = 8000;
 /// Commands executed between checks for cancellation.
 const CHECK_INTERVAL: u32 = 64;
 
@@ -198,13 +189,13 @@ impl Rect {
     }
 }
 
-/// The command streamer's state while running one request.
-struct Streamer<'a> {
-    req: &'a Request,
+/// The command streamer's state while running one batch.
+struct Streamer<'a, F> {
     vm: AddressSpace<'a>,
     /// Where a second-level batch returns to.
     ret: Option<u64>,
-    started: Instant<Monotonic>,
+    /// Says whether the batch must stop, and why.
+    stop: F,
     since_check: u32,
 }
 
@@ -213,19 +204,15 @@ fn addr(lo: u32, hi: u32) -> u64 {
     (u64::from(hi) << 32 | u64::from(lo)) & ADDR_MASK
 }
 
-impl Streamer<'_> {
+impl<F: FnMut() -> Result> Streamer<'_, F> {
+    /// Asks `stop` every `CHECK_INTERVAL` commands, or `now`.
     fn check(&mut self, now: bool) -> Result {
         self.since_check += 1;
         if !now && self.since_check < CHECK_INTERVAL {
             return Ok(());
         }
         self.since_check = 0;
-        self.req.must_stop()?;
-        let engine = self.req.ring_slot.engine();
-        if engine.params.hangcheck() && self.started.elapsed().as_millis() > HANG_TIMEOUT_MS {
-            return Err(EIO);
-        }
-        Ok(())
+        (self.stop)()
     }
 
     /// Reads the `n` dwords of a command at `ip` (header included).
@@ -281,6 +268,8 @@ impl Streamer<'_> {
                 }
                 let [_, lo, hi] = self.dwords::<3>(ip)?;
                 let to = addr(lo & !3, hi);
+                // All or nothing: check the whole destination first.
+                self.vm.resolve(to, 4 * u64::from(len - 3), true)?;
                 for i in 0..len - 3 {
                     let value = self.vm.read_u32(ip + 12 + 4 * u64::from(i))?;
                     self.vm.write_u32(to + 4 * u64::from(i), value)?;
@@ -395,15 +384,333 @@ enum Next {
     End,
 }
 
-/// Runs `req`'s batch; an error ends the request with that error on its fence.
-pub(crate) fn execute(req: &Request) -> Result {
-    req.must_stop()?;
+/// Runs the batch at `batch` in the address space `maps` (sorted by start address) until it
+/// ends. `stop` is asked regularly, and at every jump and arbitration point, whether to stop;
+/// its error ends the batch.
+pub(crate) fn execute(maps: &[Mapping], batch: u64, stop: impl FnMut() -> Result) -> Result {
     let mut s = Streamer {
-        req,
-        vm: AddressSpace::new(&req.maps),
+        vm: AddressSpace::new(maps),
         ret: None,
-        started: Instant::now(),
+        stop,
         since_check: 0,
     };
-    s.run(req.batch)
+    s.check(true)?;
+    s.run(batch)
+}
+
+#[kunit_tests(vi915_cmd)]
+mod tests {
+    use super::*;
+    use crate::{
+        driver::{
+            self,
+            Vi915Driver, //
+        },
+        gem::Object,
+    };
+    use kernel::{
+        drm::{
+            gem::shmem::ObjectConfig,
+            UnregisteredDevice, //
+        },
+        faux,
+    };
+
+    const MI_NOOP: u32 = 0;
+    const MI_ARB_CHECK: u32 = 0x0280_0000;
+    const MI_BATCH_BUFFER_END: u32 = 0x0500_0000;
+    const MI_STORE_DWORD_IMM: u32 = 0x1000_0002;
+    const MI_STORE_QWORD_IMM: u32 = 0x1000_0003;
+    const MI_FLUSH_DW_STORE: u32 = 0x1300_4002;
+    const MI_BATCH_BUFFER_START: u32 = 0x1880_0101;
+    const MI_BBS_SECOND_LEVEL: u32 = MI_BATCH_BUFFER_START | 1 << 22;
+    const MI_COND_BATCH_BUFFER_END: u32 = 0x1b20_0002;
+    const XY_SRC_COPY_BLT: u32 = 0x54f0_0008;
+    const XY_COLOR_BLT: u32 = 0x5430_0005;
+
+    const BATCH: u64 = 0x10_0000;
+    const DATA: u64 = 0x20_0000;
+    const RO: u64 = 0x30_0000;
+
+    /// An address space with a one-page batch, a three-page writable object and a read-only
+    /// page, on a device of its own.
+    struct Space {
+        maps: KVec<Mapping>,
+        _drm: UnregisteredDevice<Vi915Driver>,
+        _reg: faux::Registration,
+    }
+
+    impl Space {
+        /// `name` names the faux device; each test has its own, so a failed test that leaks
+        /// its space does not fail the next.
+        fn new(name: &CStr) -> Result<Self> {
+            let reg = faux::Registration::new(name, None)?;
+            let drm = driver::new_device(reg.as_ref(), false)?;
+            let mut maps = KVec::new();
+            for (start, pages, writable) in [(BATCH, 1, false), (DATA, 3, true), (RO, 1, false)] {
+                let size = pages * PAGE_SIZE;
+                let obj = Object::new(&drm, size, ObjectConfig::default(), ())?;
+                maps.push(
+                    Mapping {
+                        start,
+                        size: size as u64,
+                        pages: obj.pin_pages()?,
+                        writable,
+                    },
+                    GFP_KERNEL,
+                )?;
+            }
+            Ok(Self {
+                maps,
+                _drm: drm,
+                _reg: reg,
+            })
+        }
+
+        fn vm(&self) -> AddressSpace<'_> {
+            AddressSpace::new(&self.maps)
+        }
+
+        /// Writes dwords at `addr`, whatever the mapping's permissions.
+        fn put(&self, addr: u64, dwords: &[u32]) -> Result {
+            for (i, d) in dwords.iter().enumerate() {
+                let a = addr + 4 * i as u64;
+                let m = self
+                    .maps
+                    .iter()
+                    .find(|m| m.start <= a && a < m.start + m.size);
+                let m = m.ok_or(EINVAL)?;
+                let off = a - m.start;
+                let page = m
+                    .pages
+                    .page((off / PAGE_SIZE as u64) as usize)
+                    .ok_or(EINVAL)?;
+                SharedMap::with(&page, |p| {
+                    p.write_u32((off % PAGE_SIZE as u64) as usize, *d)
+                })?;
+            }
+            Ok(())
+        }
+
+        fn get(&self, addr: u64) -> Result<u32> {
+            self.vm().read_u32(addr)
+        }
+
+        fn run(&self, batch: &[u32]) -> Result {
+            self.put(BATCH, batch)?;
+            execute(&self.maps, BATCH, || Ok(()))
+        }
+    }
+
+    fn lo(a: u64) -> u32 {
+        a as u32
+    }
+
+    fn hi(a: u64) -> u32 {
+        (a >> 32) as u32
+    }
+
+    #[test]
+    fn stores_and_flushes() -> Result {
+        let s = Space::new(c"vi915-kunit-cmd-stores")?;
+        let (a, b) = (DATA + 8, DATA + PAGE_SIZE as u64 - 4);
+        s.run(&[
+            MI_STORE_DWORD_IMM,
+            lo(a),
+            hi(a),
+            0x1111_1111,
+            // A qword store straddling a page boundary.
+            MI_STORE_QWORD_IMM,
+            lo(b),
+            hi(b),
+            0x2222_2222,
+            0x3333_3333,
+            MI_FLUSH_DW_STORE,
+            lo(DATA + 64),
+            hi(DATA + 64),
+            0x4444_4444,
+            MI_NOOP,
+            MI_ARB_CHECK,
+            MI_BATCH_BUFFER_END,
+        ])?;
+        assert_eq!(s.get(a)?, 0x1111_1111);
+        assert_eq!(s.get(b)?, 0x2222_2222);
+        assert_eq!(s.get(b + 4)?, 0x3333_3333);
+        assert_eq!(s.get(DATA + 64)?, 0x4444_4444);
+        // Canonical (sign-extended) addresses name the same place.
+        let canonical = DATA | 0xffff_0000_0000_0000;
+        s.run(&[
+            MI_STORE_DWORD_IMM,
+            lo(canonical),
+            hi(canonical),
+            5,
+            MI_BATCH_BUFFER_END,
+        ])?;
+        assert_eq!(s.get(DATA)?, 5);
+        Ok(())
+    }
+
+    #[test]
+    fn jumps_and_conditional_end() -> Result {
+        let s = Space::new(c"vi915-kunit-cmd-jumps")?;
+        // BATCH: call a second-level batch at BATCH + 0x100, store, jump to BATCH + 0x200.
+        s.put(
+            BATCH + 0x100,
+            &[
+                MI_STORE_DWORD_IMM,
+                lo(DATA),
+                hi(DATA),
+                1,
+                MI_BATCH_BUFFER_END,
+            ],
+        )?;
+        s.put(
+            BATCH + 0x200,
+            &[
+                // Ends here: memory (0) is not greater than the compare value (0).
+                MI_COND_BATCH_BUFFER_END,
+                0,
+                lo(DATA + 16),
+                hi(DATA + 16),
+                MI_STORE_DWORD_IMM,
+                lo(DATA + 8),
+                hi(DATA + 8),
+                3,
+                MI_BATCH_BUFFER_END,
+            ],
+        )?;
+        s.run(&[
+            MI_BBS_SECOND_LEVEL,
+            lo(BATCH + 0x100),
+            hi(BATCH + 0x100),
+            MI_STORE_DWORD_IMM,
+            lo(DATA + 4),
+            hi(DATA + 4),
+            2,
+            MI_BATCH_BUFFER_START,
+            lo(BATCH + 0x200),
+            hi(BATCH + 0x200),
+        ])?;
+        assert_eq!(s.get(DATA)?, 1);
+        assert_eq!(s.get(DATA + 4)?, 2);
+        assert_eq!(s.get(DATA + 8)?, 0);
+        // With memory above the compare value, the batch goes on.
+        s.put(DATA + 16, &[1])?;
+        execute(&s.maps, BATCH + 0x200, || Ok(()))?;
+        assert_eq!(s.get(DATA + 8)?, 3);
+        Ok(())
+    }
+
+    #[test]
+    fn blits() -> Result {
+        let s = Space::new(c"vi915-kunit-cmd-blits")?;
+        // 32 x 30 pixels of 4 bytes from pitch 128 to pitch 256, across a page boundary.
+        for i in 0..(PAGE_SIZE as u64 / 4) {
+            s.put(DATA + 4 * i, &[i as u32])?;
+        }
+        let dst = DATA + PAGE_SIZE as u64 - 64;
+        #[rustfmt::skip]
+        let batch = [
+            XY_SRC_COPY_BLT, 0x03cc_0000 | 256, 0, (30 << 16) | 32, lo(dst), hi(dst),
+            0, 128, lo(DATA), hi(DATA),
+            XY_COLOR_BLT, 0x03f0_0000 | 256, (1 << 16) | 2, (2 << 16) | 4, lo(dst), hi(dst),
+            0xabcd_abcd,
+            MI_BATCH_BUFFER_END,
+        ];
+        s.run(&batch)?;
+        for y in 0..30u64 {
+            for x in 0..33u64 {
+                let got = s.get(dst + y * 256 + x * 4)?;
+                let want = if x == 32 {
+                    0
+                } else if y == 1 && (2..4).contains(&x) {
+                    0xabcd_abcd
+                } else {
+                    (y * 32 + x) as u32
+                };
+                assert_eq!(got, want);
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn bad_batches() -> Result {
+        let s = Space::new(c"vi915-kunit-cmd-bad")?;
+        let end = DATA + 3 * PAGE_SIZE as u64;
+        // Outside every object; the read-only object; past the end of an object.
+        let outside = 0x7000_0000;
+        assert_eq!(
+            s.run(&[MI_STORE_DWORD_IMM, lo(outside), 0, 1, MI_BATCH_BUFFER_END]),
+            Err(EFAULT)
+        );
+        assert_eq!(
+            s.run(&[MI_STORE_DWORD_IMM, lo(RO), 0, 1, MI_BATCH_BUFFER_END]),
+            Err(EFAULT)
+        );
+        assert_eq!(
+            s.run(&[
+                MI_STORE_QWORD_IMM,
+                lo(end - 4),
+                0,
+                1,
+                2,
+                MI_BATCH_BUFFER_END
+            ]),
+            Err(EFAULT)
+        );
+        assert_eq!(s.get(end - 4)?, 0);
+        // A copy reading or writing out of bounds.
+        assert_eq!(
+            s.run(&[
+                XY_SRC_COPY_BLT,
+                0x03cc_0000 | 4096,
+                0,
+                (4 << 16) | 1024,
+                lo(DATA),
+                0,
+                0,
+                4096,
+                lo(DATA),
+                0,
+                MI_BATCH_BUFFER_END
+            ]),
+            Err(EFAULT)
+        );
+        // Unknown commands, a bad length, a tiled blit, a batch that runs off its object.
+        assert_eq!(s.run(&[0xe000_0000, MI_BATCH_BUFFER_END]), Err(EINVAL));
+        assert_eq!(s.run(&[0x0f80_0000, MI_BATCH_BUFFER_END]), Err(EINVAL));
+        assert_eq!(
+            s.run(&[MI_STORE_DWORD_IMM + 4, 0, 0, 0, MI_BATCH_BUFFER_END]),
+            Err(EINVAL)
+        );
+        assert_eq!(
+            s.run(&[XY_SRC_COPY_BLT | 1 << 15, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            Err(EINVAL)
+        );
+        s.put(BATCH, &[MI_NOOP; PAGE_SIZE / 4])?;
+        assert_eq!(execute(&s.maps, BATCH, || Ok(())), Err(EFAULT));
+        Ok(())
+    }
+
+    #[test]
+    fn a_loop_stops_when_asked() -> Result {
+        let s = Space::new(c"vi915-kunit-cmd-loop")?;
+        s.put(
+            BATCH,
+            &[MI_ARB_CHECK, MI_BATCH_BUFFER_START, lo(BATCH), hi(BATCH)],
+        )?;
+        let mut asked = 0;
+        let r = execute(&s.maps, BATCH, || {
+            asked += 1;
+            if asked == 1000 {
+                Err(EIO)
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(r, Err(EIO));
+        assert_eq!(asked, 1000);
+        Ok(())
+    }
 }

@@ -199,8 +199,8 @@ pub(crate) fn execbuffer2(
         index_of.push(at, GFP_KERNEL)?;
     }
 
-    // Throttle: wait for room in the ring before doing any work.
-    let slot = engine.reserve(false)?;
+    // Throttle: wait for room in the ring before doing any work (EAGAIN if non-blocking).
+    let slot = engine.reserve(file.is_nonblocking())?;
 
     // Pin every object's pages, outside all locks.
     for e in entries.iter_mut() {

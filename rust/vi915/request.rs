@@ -20,7 +20,11 @@ use kernel::{
         Arc,
         SpinLock, //
     },
-    time::msecs_to_jiffies,
+    time::{
+        msecs_to_jiffies,
+        Instant,
+        Monotonic, //
+    },
     workqueue::{
         Work,
         WorkItem, //
@@ -32,6 +36,9 @@ use crate::{
     engine::Slot,
     gem::Pages, //
 };
+
+/// A request running longer than this is cancelled when hang detection is on.
+const HANG_TIMEOUT_MS: i64 = 8000;
 
 /// How an object appears in a request's address space.
 pub(crate) struct Mapping {
@@ -104,14 +111,28 @@ impl Request {
         let _ = engine.queue.enqueue(self);
     }
 
-    /// Returns why the request must stop now, if it must: its context was destroyed, the engine
-    /// was reset, or hang detection is on and it ran past `deadline`.
+    /// Returns why the request must stop now, if it must: its context was destroyed or the
+    /// engine was reset.
     pub(crate) fn must_stop(&self) -> Result {
         let engine = self.ring_slot.engine();
         if self.ctx.cancelled.load(Relaxed) || engine.reset_seq.load(Relaxed) != self.reset_seq {
             return Err(EIO);
         }
         Ok(())
+    }
+
+    /// Runs the batch; stops it with `EIO` when [`Request::must_stop`] says so, or when hang
+    /// detection is on and it has run for [`HANG_TIMEOUT_MS`].
+    fn execute(&self) -> Result {
+        let started = Instant::<Monotonic>::now();
+        let params = &self.ring_slot.engine().params;
+        crate::cmd::execute(&self.maps, self.batch, || {
+            self.must_stop()?;
+            if params.hangcheck() && started.elapsed().as_millis() > HANG_TIMEOUT_MS {
+                return Err(EIO);
+            }
+            Ok(())
+        })
     }
 
     /// Waits for the dependencies; returns the first error one of them signalled with.
@@ -138,7 +159,7 @@ impl WorkItem for Request {
         let mut result = this.wait_deps();
         let section = SignallingSection::begin();
         if result.is_ok() {
-            result = crate::cmd::execute(&this);
+            result = this.execute();
         }
         let fence = this.fence.lock().take();
         if let Some(fence) = fence {

@@ -4,6 +4,7 @@
  * relocations and softpin, fences, implicit synchronisation with a running
  * spinner, cancellation, the bounded ring and i915's errnos.
  */
+#include <linux/dma-buf.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/time.h>
@@ -551,6 +552,124 @@ TEST_F(exec, errnos_in_i915_order)
 	EXPECT_EQ(0, execbuf(self->fd, &eb));
 	EXPECT_EQ(0, gem_wait(self->fd, batch, -1));
 	gem_close(self->fd, batch);
+}
+
+TEST_F(exec, full_ring_is_eagain_when_nonblocking)
+{
+	struct drm_i915_gem_exec_object2 obj;
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t bbe[] = { MI_BATCH_BUFFER_END, MI_NOOP };
+	uint32_t batch = gem_create(self->fd, 4096);
+	int flags = fcntl(self->fd, F_GETFL);
+	struct spinner spin;
+	int i, ret = 0;
+
+	gem_write(self->fd, batch, 0, bbe, sizeof(bbe));
+	ASSERT_EQ(0, spin_start(self->fd, &spin, 0, I915_EXEC_BLT));
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, flags | O_NONBLOCK));
+	obj_at(&obj, batch, BATCH_ADDR, 0);
+	eb = eb_for(&obj, 1, I915_EXEC_BLT, 0);
+	for (i = 0; i < 1000; i++) {
+		ret = execbuf(self->fd, &eb);
+		if (ret)
+			break;
+	}
+	fcntl(self->fd, F_SETFL, flags);
+	EXPECT_EQ(-EAGAIN, ret);
+	EXPECT_GT(i, 8);
+	spin_end(&spin);
+	EXPECT_EQ(1, fence_wait(spin.fence, 10000));
+	EXPECT_EQ(1, fence_status(spin.fence));
+	EXPECT_EQ(0, gem_wait(self->fd, batch, -1));
+	spin_free(self->fd, &spin);
+	gem_close(self->fd, batch);
+}
+
+TEST_F(exec, hang_detection_cancels_a_long_batch)
+{
+	struct spinner spin;
+
+	/* Hang detection is on by default: 8 seconds, then EIO. */
+	ASSERT_EQ(0, spin_start(self->fd, &spin, 0, I915_EXEC_RENDER));
+	EXPECT_EQ(0, fence_wait(spin.fence, 1000));
+	EXPECT_EQ(1, fence_wait(spin.fence, 30000));
+	EXPECT_EQ(-EIO, fence_status(spin.fence));
+	spin_free(self->fd, &spin);
+}
+
+TEST_F(exec, prime_and_flink_share_the_object_and_its_fences)
+{
+	struct drm_prime_handle exp = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	struct drm_prime_handle imp = {};
+	struct dma_buf_export_sync_file sync = { .flags = DMA_BUF_SYNC_RW };
+	struct drm_gem_flink flink = {};
+	struct drm_gem_open open_ = {};
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t target = gem_create(self->fd, 4096), spin_bo = gem_create(self->fd, 4096);
+	uint32_t *map = gem_mmap(self->fd, spin_bo, 4096);
+	int other = open_i915("renderD", 128), card = open_i915("card", 0);
+
+	ASSERT_GE(other, 0);
+	ASSERT_GE(card, 0);
+	ASSERT_NE(NULL, map);
+	/* The spinner writes target, then stores 0x77 into it when released. */
+	map[0] = MI_ARB_CHECK;
+	map[1] = MI_BATCH_BUFFER_START;
+	map[2] = (uint32_t)SPIN_ADDR;
+	map[3] = 0;
+	map[4] = MI_STORE_DWORD_IMM;
+	map[5] = (uint32_t)TARGET_ADDR;
+	map[6] = 0;
+	map[7] = 0x77;
+	map[8] = MI_BATCH_BUFFER_END;
+	obj_at(&objs[0], target, TARGET_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], spin_bo, SPIN_ADDR, 0);
+	eb = eb_for(objs, 2, I915_EXEC_RENDER, 0);
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+
+	exp.handle = target;
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp));
+	imp.fd = exp.fd;
+	ASSERT_EQ(0, do_ioctl(other, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+	/* The other file sees the same object, busy with the same writer... */
+	EXPECT_EQ(0x10001, gem_busy(other, imp.handle));
+	EXPECT_EQ(-ETIME, gem_wait(other, imp.handle, 0));
+	/* ...and so does anyone holding the dma-buf. */
+	ASSERT_EQ(0, do_ioctl(exp.fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &sync));
+	EXPECT_EQ(0, fence_status(sync.fd));
+
+	/* A flink name opens the same object too (primary node, authenticated). */
+	imp.handle = 0;
+	ASSERT_EQ(0, do_ioctl(card, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+	flink.handle = imp.handle;
+	ASSERT_EQ(0, do_ioctl(card, DRM_IOCTL_GEM_FLINK, &flink));
+	imp.handle = 0;
+	ASSERT_EQ(0, do_ioctl(other, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+	open_.name = flink.name;
+	ASSERT_EQ(0, do_ioctl(card, DRM_IOCTL_GEM_OPEN, &open_));
+	EXPECT_EQ(4096, open_.size);
+	EXPECT_EQ(0x10001, gem_busy(card, open_.handle));
+	/* Render nodes may not use global names. */
+	flink.handle = target;
+	EXPECT_EQ(-EACCES, do_ioctl(self->fd, DRM_IOCTL_GEM_FLINK, &flink));
+
+	__atomic_store_n(&map[1], MI_NOOP, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&map[2], MI_NOOP, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&map[3], MI_NOOP, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(1, fence_wait(sync.fd, 10000));
+	EXPECT_EQ(1, fence_status(sync.fd));
+	EXPECT_EQ(0, gem_wait(other, imp.handle, -1));
+	EXPECT_EQ(0, gem_busy(other, imp.handle));
+	EXPECT_EQ(0x77, read_u32(other, imp.handle, 0));
+	EXPECT_EQ(0x77, read_u32(card, open_.handle, 0));
+	close(sync.fd);
+	close(exp.fd);
+	close(other);
+	close(card);
+	munmap(map, 4096);
+	gem_close(self->fd, target);
+	gem_close(self->fd, spin_bo);
 }
 
 TEST_HARNESS_MAIN
