@@ -12,6 +12,7 @@
 use kernel::{
     dma_buf::{
         fence::{
+            Fence,
             FenceAllocation,
             FOREVER, //
         },
@@ -23,7 +24,8 @@ use kernel::{
     },
     drm::{
         exec::Exec,
-        gem::BaseObject, //
+        gem::BaseObject,
+        syncobj::SyncObj, //
     },
     page::{
         shared::SharedMap,
@@ -44,6 +46,7 @@ use crate::{
         Object,
         Pages, //
     },
+    gem_ioctl::walk_extensions,
     request::{
         Mapping,
         Request, //
@@ -65,6 +68,8 @@ const OBJECT_INVALID_FLAGS: u64 = !((1u64 << 8) - 1) | uapi::EXEC_OBJECT_NEEDS_G
 const MAX_BUFFERS: usize = 1 << 16;
 /// Largest relocation count i915 accepts per object.
 const MAX_RELOCS: u32 = i32::MAX as u32 / size_of::<uapi::drm_i915_gem_relocation_entry>() as u32;
+/// Most sync objects one execbuffer may name (i915 allows more, limited only by memory).
+const MAX_FENCES: u32 = 1 << 16;
 /// The GPU read/write domains a relocation may name.
 const GPU_DOMAINS: u32 = 0x3e;
 
@@ -98,6 +103,7 @@ pub(crate) fn execbuffer2(
     if flags & EXEC_UNKNOWN_FLAGS != 0 {
         return Err(EINVAL);
     }
+    // With either flag, num_cliprects and cliprects_ptr describe fences.
     let fence_array = u64::from(uapi::I915_EXEC_FENCE_ARRAY | uapi::I915_EXEC_USE_EXTENSIONS);
     if flags & fence_array == 0 && (args.num_cliprects != 0 || args.cliprects_ptr != 0) {
         return Err(EINVAL);
@@ -115,10 +121,16 @@ pub(crate) fn execbuffer2(
     if flags & u64::from(uapi::I915_EXEC_SECURE) != 0 {
         return Err(EPERM);
     }
-    // Syncobj fence arrays and timeline fences are not implemented: vi915 does not advertise
-    // them (HAS_EXEC_FENCE_ARRAY, HAS_EXEC_TIMELINE_FENCES read 0).
-    if flags & fence_array != 0 && (args.num_cliprects != 0 || args.cliprects_ptr != 0) {
-        return Err(EINVAL);
+    let mut deps = KVec::new();
+    let mut signal = KVec::new();
+    if flags & u64::from(uapi::I915_EXEC_USE_EXTENSIONS) != 0 {
+        if flags & u64::from(uapi::I915_EXEC_FENCE_ARRAY) != 0 || args.num_cliprects != 0 {
+            return Err(EINVAL);
+        }
+        // Timeline fences are not implemented (HAS_EXEC_TIMELINE_FENCES reads 0).
+        walk_extensions(args.cliprects_ptr, |_, _| Err(EINVAL))?;
+    } else if flags & u64::from(uapi::I915_EXEC_FENCE_ARRAY) != 0 {
+        read_fence_array(file, args, &mut deps, &mut signal)?;
     }
     let fence_in = u64::from(uapi::I915_EXEC_FENCE_IN);
     let fence_submit = u64::from(uapi::I915_EXEC_FENCE_SUBMIT);
@@ -212,7 +224,6 @@ pub(crate) fn execbuffer2(
         relocate(&list, &index_of, &mut entries, flags)?;
     }
 
-    let mut deps = KVec::new();
     if let Some(f) = in_fence {
         deps.push(f, GFP_KERNEL)?;
     }
@@ -262,7 +273,7 @@ pub(crate) fn execbuffer2(
     let request = Request::new(slot, ctx.clone(), maps, batch, deps)?;
 
     let fence_out = flags & u64::from(uapi::I915_EXEC_FENCE_OUT) != 0;
-    let out = {
+    let (out, published) = {
         let _order = engine.submission();
         let fence = allocation.init(&engine.timeline);
         // The sync file is the last thing that can fail; a fence dropped here was never seen.
@@ -271,6 +282,7 @@ pub(crate) fn execbuffer2(
         } else {
             None
         };
+        let published: ARef<Fence> = fence.fence().into();
         for (obj, oflags) in publish.iter() {
             let usage = if oflags & u64::from(uapi::EXEC_OBJECT_WRITE) != 0 {
                 Usage::Write
@@ -283,9 +295,12 @@ pub(crate) fn execbuffer2(
                 .add_fence(fence.fence(), usage)?;
         }
         request.queue(fence);
-        out
+        (out, published)
     };
     drop(exec);
+    for s in signal.iter() {
+        s.replace_fence(Some(&published));
+    }
 
     if let Some(out) = out {
         let fd = out.install();
@@ -303,6 +318,34 @@ pub(crate) fn execbuffer2(
     }
     args.flags &= (1 << 22) - 1;
     Ok(0)
+}
+
+/// Reads `I915_EXEC_FENCE_ARRAY`: sync objects to wait for (their fences join `deps`) and to
+/// signal with the request's fence (`signal`).
+fn read_fence_array(
+    file: &File,
+    args: &uapi::drm_i915_gem_execbuffer2,
+    deps: &mut KVec<ARef<Fence>>,
+    signal: &mut KVec<ARef<SyncObj>>,
+) -> Result {
+    if args.num_cliprects > MAX_FENCES {
+        return Err(EINVAL);
+    }
+    let size = size_of::<uapi::drm_i915_gem_exec_fence>() as u64;
+    for i in 0..u64::from(args.num_cliprects) {
+        let f: uapi::drm_i915_gem_exec_fence = user::read(args.cliprects_ptr + i * size)?;
+        if f.flags & !(uapi::I915_EXEC_FENCE_WAIT | uapi::I915_EXEC_FENCE_SIGNAL) != 0 {
+            return Err(EINVAL);
+        }
+        let obj = SyncObj::lookup(file, f.handle)?;
+        if f.flags & uapi::I915_EXEC_FENCE_WAIT != 0 {
+            deps.push(obj.fence().ok_or(EINVAL)?, GFP_KERNEL)?;
+        }
+        if f.flags & uapi::I915_EXEC_FENCE_SIGNAL != 0 {
+            signal.push(obj, GFP_KERNEL)?;
+        }
+    }
+    Ok(())
 }
 
 /// Picks the engine for the ring selector in `flags`: through the context's engine map if it

@@ -34,6 +34,8 @@ unsafe impl Pod for uapi::drm_i915_gem_memory_class_instance {}
 unsafe impl Pod for uapi::drm_i915_gem_context_create_ext_setparam {}
 // SAFETY: `u64`, `s32`, `u32`, `u64`: 24 bytes without padding (uAPI layout).
 unsafe impl Pod for uapi::drm_i915_query_item {}
+// SAFETY: Two `u32`.
+unsafe impl Pod for uapi::drm_i915_gem_exec_fence {}
 // SAFETY: Integers.
 unsafe impl Pod for i32 {}
 // SAFETY: Integers.

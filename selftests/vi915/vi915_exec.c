@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -670,6 +671,88 @@ TEST_F(exec, prime_and_flink_share_the_object_and_its_fences)
 	munmap(map, 4096);
 	gem_close(self->fd, target);
 	gem_close(self->fd, spin_bo);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static int syncobj_wait(int fd, uint32_t handle, int64_t timeout_ns)
+{
+	struct drm_syncobj_wait w = {
+		.handles = (uintptr_t)&handle, .count_handles = 1,
+		.timeout_nsec = now_ns() + timeout_ns,
+	};
+
+	return do_ioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &w);
+}
+
+TEST_F(exec, syncobj_fence_arrays_order_work)
+{
+	struct drm_syncobj_create create = {};
+	struct drm_i915_gem_exec_fence array;
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t target = gem_create(self->fd, 4096), spin_bo = gem_create(self->fd, 4096);
+	uint32_t batch = store_batch(self->fd, TARGET_ADDR, 0x5151);
+	uint32_t *map = gem_mmap(self->fd, spin_bo, 4096);
+	volatile uint32_t *tmap = gem_mmap(self->fd, target, 4096);
+	int value = 0;
+
+	ASSERT_EQ(0, getparam(self->fd, I915_PARAM_HAS_EXEC_FENCE_ARRAY, &value));
+	EXPECT_EQ(1, value);
+	ASSERT_NE(NULL, map);
+	ASSERT_NE(NULL, tmap);
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &create));
+	obj_at(&objs[0], target, TARGET_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, 2, I915_EXEC_BLT | I915_EXEC_FENCE_ARRAY, 0);
+	eb.cliprects_ptr = (uintptr_t)&array;
+	eb.num_cliprects = 1;
+	/* Waiting on an empty sync object; an unknown handle; unknown flags. */
+	array = (struct drm_i915_gem_exec_fence){ create.handle, I915_EXEC_FENCE_WAIT };
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	array.handle = 0x7fff;
+	EXPECT_EQ(-ENOENT, execbuf(self->fd, &eb));
+	array = (struct drm_i915_gem_exec_fence){ create.handle, 4 };
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+
+	/* A spinner signals the sync object... */
+	map[0] = MI_ARB_CHECK;
+	map[1] = MI_BATCH_BUFFER_START;
+	map[2] = (uint32_t)SPIN_ADDR;
+	map[3] = 0;
+	obj_at(&objs[1], spin_bo, SPIN_ADDR, 0);
+	eb = eb_for(&objs[1], 1, I915_EXEC_RENDER | I915_EXEC_FENCE_ARRAY, 0);
+	eb.cliprects_ptr = (uintptr_t)&array;
+	eb.num_cliprects = 1;
+	array = (struct drm_i915_gem_exec_fence){ create.handle, I915_EXEC_FENCE_SIGNAL };
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	EXPECT_EQ(-ETIME, syncobj_wait(self->fd, create.handle, 100 * 1000 * 1000));
+	/* ...which a store on the other engine waits for. */
+	obj_at(&objs[1], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, 2, I915_EXEC_BLT | I915_EXEC_FENCE_ARRAY, 0);
+	eb.cliprects_ptr = (uintptr_t)&array;
+	eb.num_cliprects = 1;
+	array = (struct drm_i915_gem_exec_fence){ create.handle, I915_EXEC_FENCE_WAIT };
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	usleep(200 * 1000);
+	EXPECT_EQ(0, tmap[0]);
+	__atomic_store_n(&map[1], MI_BATCH_BUFFER_END, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(0, syncobj_wait(self->fd, create.handle, 10ll * 1000 * 1000 * 1000));
+	EXPECT_EQ(0, gem_wait(self->fd, target, -1));
+	EXPECT_EQ(0x5151, tmap[0]);
+	munmap(map, 4096);
+	munmap((void *)tmap, 4096);
+	gem_close(self->fd, target);
+	gem_close(self->fd, spin_bo);
+	gem_close(self->fd, batch);
+	do_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_DESTROY,
+		 &(struct drm_syncobj_destroy){ .handle = create.handle });
 }
 
 TEST_HARNESS_MAIN
