@@ -16,6 +16,8 @@ use kernel::{
     prelude::*,
 };
 
+#[cfg(CONFIG_KUNIT)]
+use crate::request::Backing;
 use crate::request::Mapping;
 
 /// GPU addresses are 48 bits, sign-extended to 64 ("canonical").
@@ -204,15 +206,16 @@ fn addr(lo: u32, hi: u32) -> u64 {
     (u64::from(hi) << 32 | u64::from(lo)) & ADDR_MASK
 }
 
-impl<F: FnMut() -> Result> Streamer<'_, F> {
-    /// Asks `stop` every `CHECK_INTERVAL` commands, or `now`.
-    fn check(&mut self, now: bool) -> Result {
+impl<F: FnMut(Point) -> Result> Streamer<'_, F> {
+    /// Asks `stop` every `CHECK_INTERVAL` commands, or at once at a jump or an arbitration
+    /// point.
+    fn check(&mut self, point: Point) -> Result {
         self.since_check += 1;
-        if !now && self.since_check < CHECK_INTERVAL {
+        if point == Point::Command && self.since_check < CHECK_INTERVAL {
             return Ok(());
         }
         self.since_check = 0;
-        (self.stop)()
+        (self.stop)(point)
     }
 
     /// Reads the `n` dwords of a command at `ip` (header included).
@@ -227,7 +230,7 @@ impl<F: FnMut() -> Result> Streamer<'_, F> {
     /// Runs the batch from `ip` to its end.
     fn run(&mut self, mut ip: u64) -> Result {
         loop {
-            self.check(false)?;
+            self.check(Point::Command)?;
             let header = self.vm.read_u32(ip)?;
             let len = match header >> 29 {
                 0 => self.mi(header, ip)?,
@@ -237,7 +240,7 @@ impl<F: FnMut() -> Result> Streamer<'_, F> {
             match len {
                 Next::Dwords(n) => ip = ip.checked_add(4 * u64::from(n)).ok_or(EFAULT)?,
                 Next::Jump(to) => {
-                    self.check(true)?;
+                    self.check(Point::Jump)?;
                     ip = to;
                 }
                 Next::End => match self.ret.take() {
@@ -259,7 +262,7 @@ impl<F: FnMut() -> Result> Streamer<'_, F> {
         };
         match opcode {
             op::MI_NOOP | op::MI_USER_INTERRUPT => {}
-            op::MI_ARB_CHECK => self.check(true)?,
+            op::MI_ARB_CHECK => self.check(Point::Arbitration)?,
             op::MI_BATCH_BUFFER_END => return Ok(Next::End),
             op::MI_STORE_DATA_IMM => {
                 // addr lo, addr hi, then one or two data dwords.
@@ -343,7 +346,7 @@ impl<F: FnMut() -> Result> Streamer<'_, F> {
                 let src_rect = Rect::new(d[1], d[6], d[6]);
                 let bytes = rect.width * rect.cpp;
                 for row in 0..rect.height {
-                    self.check(false)?;
+                    self.check(Point::Command)?;
                     let to = rect.row(dst, rect.pitch, row)?;
                     let from = src_rect.row(src, src_pitch, row)?;
                     self.vm.copy(to, from, bytes)?;
@@ -360,7 +363,7 @@ impl<F: FnMut() -> Result> Streamer<'_, F> {
                 }
                 let dst = addr(d[4], d[5]);
                 for row in 0..rect.height {
-                    self.check(false)?;
+                    self.check(Point::Command)?;
                     let to = rect.row(dst, rect.pitch, row)?;
                     if to % 4 != 0 {
                         return Err(EINVAL);
@@ -372,6 +375,17 @@ impl<F: FnMut() -> Result> Streamer<'_, F> {
         }
         Ok(Next::Dwords(len))
     }
+}
+
+/// Where the streamer asks whether to stop.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Point {
+    /// Between commands.
+    Command,
+    /// At a jump (`MI_BATCH_BUFFER_START`) or the start.
+    Jump,
+    /// At an arbitration point (`MI_ARB_CHECK`), where real hardware could preempt the batch.
+    Arbitration,
 }
 
 /// Where the streamer goes after a command.
@@ -387,14 +401,14 @@ enum Next {
 /// Runs the batch at `batch` in the address space `maps` (sorted by start address) until it
 /// ends. `stop` is asked regularly, and at every jump and arbitration point, whether to stop;
 /// its error ends the batch.
-pub(crate) fn execute(maps: &[Mapping], batch: u64, stop: impl FnMut() -> Result) -> Result {
+pub(crate) fn execute(maps: &[Mapping], batch: u64, stop: impl FnMut(Point) -> Result) -> Result {
     let mut s = Streamer {
         vm: AddressSpace::new(maps),
         ret: None,
         stop,
         since_check: 0,
     };
-    s.check(true)?;
+    s.check(Point::Jump)?;
     s.run(batch)
 }
 
@@ -449,12 +463,12 @@ mod tests {
             let mut maps = KVec::new();
             for (start, pages, writable) in [(BATCH, 1, false), (DATA, 3, true), (RO, 1, false)] {
                 let size = pages * PAGE_SIZE;
-                let obj = Object::new(&drm, size, ObjectConfig::default(), ())?;
+                let obj = Object::new(&drm, size, ObjectConfig::default(), None)?;
                 maps.push(
                     Mapping {
                         start,
                         size: size as u64,
-                        pages: obj.pin_pages()?,
+                        pages: Backing::Shmem(obj.pin_pages()?),
                         writable,
                     },
                     GFP_KERNEL,
@@ -498,7 +512,7 @@ mod tests {
 
         fn run(&self, batch: &[u32]) -> Result {
             self.put(BATCH, batch)?;
-            execute(&self.maps, BATCH, || Ok(()))
+            execute(&self.maps, BATCH, |_| Ok(()))
         }
     }
 
@@ -596,7 +610,7 @@ mod tests {
         assert_eq!(s.get(DATA + 8)?, 0);
         // With memory above the compare value, the batch goes on.
         s.put(DATA + 16, &[1])?;
-        execute(&s.maps, BATCH + 0x200, || Ok(()))?;
+        execute(&s.maps, BATCH + 0x200, |_| Ok(()))?;
         assert_eq!(s.get(DATA + 8)?, 3);
         Ok(())
     }
@@ -689,7 +703,7 @@ mod tests {
             Err(EINVAL)
         );
         s.put(BATCH, &[MI_NOOP; PAGE_SIZE / 4])?;
-        assert_eq!(execute(&s.maps, BATCH, || Ok(())), Err(EFAULT));
+        assert_eq!(execute(&s.maps, BATCH, |_| Ok(())), Err(EFAULT));
         Ok(())
     }
 
@@ -700,9 +714,12 @@ mod tests {
             BATCH,
             &[MI_ARB_CHECK, MI_BATCH_BUFFER_START, lo(BATCH), hi(BATCH)],
         )?;
-        let mut asked = 0;
-        let r = execute(&s.maps, BATCH, || {
+        let (mut asked, mut arbitrations) = (0, 0);
+        let r = execute(&s.maps, BATCH, |point| {
             asked += 1;
+            if point == Point::Arbitration {
+                arbitrations += 1;
+            }
             if asked == 1000 {
                 Err(EIO)
             } else {
@@ -711,6 +728,8 @@ mod tests {
         });
         assert_eq!(r, Err(EIO));
         assert_eq!(asked, 1000);
+        // The start, then an arbitration point and a jump per loop.
+        assert_eq!(arbitrations, 500);
         Ok(())
     }
 }

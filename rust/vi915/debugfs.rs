@@ -2,7 +2,7 @@
 
 //! The i915 debugfs files IGT uses, in the DRM device's debugfs directory
 //! (`/sys/kernel/debug/dri/vi915/`, which `dri/<minor>` links to): `i915_gem_drop_caches` and
-//! `i915_params/`.
+//! `i915_params/`; and vi915's own `vi915_userptr_force_retry`.
 
 use core::fmt;
 use kernel::{
@@ -37,6 +37,8 @@ pub(crate) struct DebugFs {
     reset: File<ResetParam>,
     #[pin]
     enable_hangcheck: File<HangcheckParam>,
+    #[pin]
+    force_retry: File<ForceRetry>,
 }
 
 impl DebugFs {
@@ -52,7 +54,8 @@ impl DebugFs {
         try_pin_init!(Self {
             drop_caches <- root.read_write_file(c"i915_gem_drop_caches", DropCaches(dev.clone())),
             reset <- params.read_write_file(c"reset", ResetParam(dev.clone())),
-            enable_hangcheck <- params.read_write_file(c"enable_hangcheck", HangcheckParam(dev)),
+            enable_hangcheck <- params.read_write_file(c"enable_hangcheck", HangcheckParam(dev.clone())),
+            force_retry <- root.read_write_file(c"vi915_userptr_force_retry", ForceRetry(dev)),
         })
     }
 }
@@ -115,6 +118,25 @@ impl Reader for DropCaches {
                 e.wait_idle_interruptible()?;
             }
         }
+        Ok(())
+    }
+}
+
+/// `vi915_userptr_force_retry` (uint): the next this-many execbuffers with userptrs find a
+/// userptr's range changed at their last check and return `EAGAIN`, publishing nothing.
+struct ForceRetry(ARef<Vi915Device>);
+
+impl Writer for ForceRetry {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.0.userptr_force_retry.load(Relaxed))
+    }
+}
+
+impl Reader for ForceRetry {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let mut buf = [0; 32];
+        let value = u32::try_from(parse_u64(read_text(reader, &mut buf)?)?).map_err(|_| EINVAL)?;
+        self.0.userptr_force_retry.store(value, Relaxed);
         Ok(())
     }
 }

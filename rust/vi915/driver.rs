@@ -15,10 +15,12 @@ use kernel::{
         },
     },
     faux,
+    new_mutex,
     prelude::*,
     sync::{
         atomic::Atomic,
-        Arc, //
+        Arc,
+        Mutex, //
     },
     uapi, //
 };
@@ -67,6 +69,14 @@ pub(crate) struct Vi915Data {
     pub(crate) engines: KVec<Arc<Engine>>,
     /// The next GEM object id.
     pub(crate) next_object_id: Atomic<u64>,
+    /// The notifier lock: taken by userptr invalidations around the notifier sequence update,
+    /// and by execbuffer around its last check of the sequences and the publication of the
+    /// request. See `Documentation/vi915/userptr.rst`.
+    #[pin]
+    pub(crate) notifier_lock: Mutex<()>,
+    /// Debug knob (debugfs `vi915_userptr_force_retry`): the next this-many execbuffers with
+    /// userptrs see their sequence moved at the last check, and return `EAGAIN`.
+    pub(crate) userptr_force_retry: Atomic<u32>,
 }
 
 impl Vi915Data {
@@ -103,6 +113,8 @@ pub(crate) fn new_device(
         params,
         engines,
         next_object_id: Atomic::new(1),
+        notifier_lock <- new_mutex!(()),
+        userptr_force_retry: Atomic::new(0),
     });
     if as_i915 {
         drm::UnregisteredDevice::new_named(parent, data, I915_NAME)
@@ -246,7 +258,7 @@ impl drm::Driver for Vi915Driver {
             wr::<uapi::drm_i915_reset_stats>(uapi::DRM_I915_GET_RESET_STATS),
             drm_i915_reset_stats, RENDER_ALLOW, Vi915File::invalid),
         (I915_GEM_USERPTR, wr::<uapi::drm_i915_gem_userptr>(uapi::DRM_I915_GEM_USERPTR),
-            drm_i915_gem_userptr, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_userptr, RENDER_ALLOW, Vi915File::gem_userptr),
         (I915_GEM_CONTEXT_GETPARAM,
             wr::<uapi::drm_i915_gem_context_param>(uapi::DRM_I915_GEM_CONTEXT_GETPARAM),
             drm_i915_gem_context_param, RENDER_ALLOW, Vi915File::context_getparam),

@@ -27,31 +27,39 @@ use kernel::{
         gem::BaseObject,
         syncobj::SyncObj, //
     },
+    mm::interval_notifier::Seq,
     page::{
         shared::SharedMap,
         PAGE_SIZE, //
     },
     prelude::*,
-    sync::aref::ARef,
+    sync::{
+        aref::ARef,
+        atomic::Relaxed,
+        Arc, //
+    },
     uapi, //
 };
 
 use crate::{
     context::Context,
     driver::Vi915Device,
-    engine::EngineId,
+    engine::{
+        Engine,
+        EngineId, //
+    },
     file::File,
     gem::{
         self,
-        Object,
-        Pages, //
+        Object, //
     },
     gem_ioctl::walk_extensions,
     request::{
+        Backing,
         Mapping,
         Request, //
     },
-    user,
+    user, userptr,
     vm::{
         VM_SIZE,
         ZONE_4G, //
@@ -86,7 +94,9 @@ struct Entry {
     flags: u64,
     /// Final GPU address.
     offset: u64,
-    pages: Option<Pages>,
+    pages: Option<Backing>,
+    /// For a userptr, the notifier sequence its pages were pinned under.
+    seq: Option<Seq>,
 }
 
 /// Handles `EXECBUFFER2` and `EXECBUFFER2_WR`.
@@ -202,6 +212,7 @@ pub(crate) fn execbuffer2(
                         flags: e.flags,
                         offset: 0,
                         pages: None,
+                        seq: None,
                     },
                     GFP_KERNEL,
                 )?;
@@ -214,9 +225,17 @@ pub(crate) fn execbuffer2(
     // Throttle: wait for room in the ring before doing any work (EAGAIN if non-blocking).
     let slot = engine.reserve(file.is_nonblocking())?;
 
-    // Pin every object's pages, outside all locks.
+    // Pin every object's pages, outside all locks (for a userptr, in the caller's address
+    // space, which must be the one that created it).
     for e in entries.iter_mut() {
-        e.pages = Some(e.obj.pin_pages()?);
+        e.pages = Some(match &e.obj.userptr {
+            Some(n) => {
+                let (set, seq) = userptr::pages(n)?;
+                e.seq = Some(seq);
+                Backing::User(set)
+            }
+            None => Backing::Shmem(e.obj.pin_pages()?),
+        });
     }
 
     let moved = place(&ctx, &list, &mut entries)?;
@@ -229,75 +248,46 @@ pub(crate) fn execbuffer2(
     }
     let allocation = FenceAllocation::new(GFP_KERNEL)?;
 
-    let exec = Exec::lock_all(true, entries.len() as u32, |p| {
-        for e in entries.iter() {
-            p.prepare(&*e.obj, 1)?;
-        }
-        Ok(())
-    })?;
-    // Implicit synchronization: writers wait for everyone, readers for writers.
-    for e in entries.iter() {
-        if e.flags & u64::from(uapi::EXEC_OBJECT_ASYNC) != 0 {
-            continue;
-        }
-        let usage = if e.flags & u64::from(uapi::EXEC_OBJECT_WRITE) != 0 {
-            Usage::Read
-        } else {
-            Usage::Write
-        };
-        for f in gem::resv(&e.obj).fences(usage)? {
-            if f.context() != engine.timeline.context() {
-                deps.push(f, GFP_KERNEL)?;
-            }
-        }
-    }
-
+    // The request takes the page pins. It is built before the reservation locks are taken and
+    // dropped (if never queued) after they are released: dropping pins may take those locks.
     let mut maps = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
-    let mut publish = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
     for e in entries.iter_mut() {
         let pages = e.pages.take().ok_or(EINVAL)?;
         let size = pages.len() as u64 * PAGE_SIZE as u64;
-        publish.push((e.obj.clone(), e.flags), GFP_KERNEL)?;
+        let read_only = e.obj.userptr.as_ref().is_some_and(|n| n.data().read_only);
         maps.push(
             Mapping {
                 start: e.offset,
                 size,
                 pages,
-                writable: true,
+                writable: !read_only,
             },
             GFP_KERNEL,
         )?;
     }
     maps.sort_unstable_by_key(|m| m.start);
     let batch = entries[index_of[batch_index]].offset + u64::from(args.batch_start_offset);
-    let request = Request::new(slot, ctx.clone(), maps, batch, deps)?;
-
+    let mut request = Some(Request::new(slot, ctx.clone(), maps, batch, deps)?);
     let fence_out = flags & u64::from(uapi::I915_EXEC_FENCE_OUT) != 0;
-    let (out, published) = {
-        let _order = engine.submission();
-        let fence = allocation.init(&engine.timeline);
-        // The sync file is the last thing that can fail; a fence dropped here was never seen.
-        let out = if fence_out {
-            Some(SyncFile::new(fence.fence())?)
-        } else {
-            None
-        };
-        let published: ARef<Fence> = fence.fence().into();
-        for (obj, oflags) in publish.iter() {
-            let usage = if oflags & u64::from(uapi::EXEC_OBJECT_WRITE) != 0 {
-                Usage::Write
-            } else {
-                Usage::Read
-            };
-            // Slots were reserved while locking: this cannot fail.
-            exec.locked(&**obj)
-                .ok_or(EINVAL)?
-                .add_fence(fence.fence(), usage)?;
+
+    let exec = Exec::lock_all(true, entries.len() as u32, |p| {
+        for e in entries.iter() {
+            p.prepare(&*e.obj, 1)?;
         }
-        request.queue(fence);
-        (out, published)
-    };
+        Ok(())
+    })?;
+    let published = publish(
+        dev,
+        &exec,
+        &entries,
+        &engine,
+        allocation,
+        &mut request,
+        fence_out,
+    );
     drop(exec);
+    drop(request);
+    let (out, published) = published?;
     for s in signal.iter() {
         s.replace_fence(Some(&published));
     }
@@ -318,6 +308,97 @@ pub(crate) fn execbuffer2(
     }
     args.flags &= (1 << 22) - 1;
     Ok(0)
+}
+
+/// Publishes the request under `exec`'s locks: collects its implicit dependencies (writers wait
+/// for everyone, readers for writers), gives it its fence and the out-fence file, and, under
+/// the notifier lock, if no userptr changed, adds the fence to every object and queues it
+/// (taking it out of `request`). On error nothing was published.
+fn publish(
+    dev: &Vi915Device<kernel::drm::Registered>,
+    exec: &Exec,
+    entries: &[Entry],
+    engine: &Engine,
+    allocation: FenceAllocation,
+    request: &mut Option<Arc<Request>>,
+    fence_out: bool,
+) -> Result<(Option<SyncFile>, ARef<Fence>)> {
+    let mut implicit = KVec::new();
+    for e in entries.iter() {
+        if e.flags & u64::from(uapi::EXEC_OBJECT_ASYNC) != 0 {
+            continue;
+        }
+        let usage = if e.flags & u64::from(uapi::EXEC_OBJECT_WRITE) != 0 {
+            Usage::Read
+        } else {
+            Usage::Write
+        };
+        for f in gem::resv(&e.obj).fences(usage)? {
+            if f.context() != engine.timeline.context() {
+                implicit.push(f, GFP_KERNEL)?;
+            }
+        }
+    }
+    let req = request.as_ref().ok_or(EINVAL)?;
+    req.add_deps(implicit);
+
+    let _order = engine.submission();
+    let fence = allocation.init(&engine.timeline);
+    // The sync file is the last thing that can fail; a fence dropped here was never seen.
+    let out = if fence_out {
+        Some(SyncFile::new(fence.fence())?)
+    } else {
+        None
+    };
+    let published: ARef<Fence> = fence.fence().into();
+    // Nothing below allocates or waits: the notifier lock is taken in reclaim.
+    let _notifier = dev.notifier_lock.lock();
+    if userptrs_changed(dev, entries) {
+        // Dropped unpublished: the fence and the out-fence file were never seen.
+        return Err(EAGAIN);
+    }
+    for e in entries.iter() {
+        let usage = if e.flags & u64::from(uapi::EXEC_OBJECT_WRITE) != 0 {
+            Usage::Write
+        } else {
+            Usage::Read
+        };
+        // Slots were reserved while locking: this cannot fail.
+        exec.locked(&*e.obj)
+            .ok_or(EINVAL)?
+            .add_fence(fence.fence(), usage)?;
+        if let Some(n) = &e.obj.userptr {
+            userptr::set_active(n, engine.id, fence.fence());
+        }
+    }
+    request.take().ok_or(EINVAL)?.queue(fence);
+    Ok((out, published))
+}
+
+/// Returns whether a userptr's range changed since its pages were pinned (or the debug knob
+/// says to pretend one did). Call with the notifier lock held.
+fn userptrs_changed(dev: &Vi915Device<kernel::drm::Registered>, entries: &[Entry]) -> bool {
+    let mut any = false;
+    for e in entries.iter() {
+        if let (Some(n), Some(seq)) = (&e.obj.userptr, e.seq) {
+            any = true;
+            if n.read_retry(seq) {
+                return true;
+            }
+        }
+    }
+    if !any {
+        return false;
+    }
+    let knob = &dev.userptr_force_retry;
+    let mut n = knob.load(Relaxed);
+    while n > 0 {
+        match knob.cmpxchg(n, n - 1, Relaxed) {
+            Ok(_) => return true,
+            Err(now) => n = now,
+        }
+    }
+    false
 }
 
 /// Reads `I915_EXEC_FENCE_ARRAY`: sync objects to wait for (their fences join `deps`) and to
@@ -502,6 +583,10 @@ fn relocate(
             }
             let value = canonical(target_offset.wrapping_add(i64::from(reloc.delta as i32) as u64));
             let e = &mut entries[me];
+            // Nothing writes a read-only userptr.
+            if e.obj.userptr.as_ref().is_some_and(|n| n.data().read_only) {
+                return Err(EINVAL);
+            }
             // A relocated object is written by the CPU: wait until the engine is done with it.
             e.flags &= !u64::from(uapi::EXEC_OBJECT_ASYNC);
             gem::resv(&e.obj).wait(Usage::Read, true, FOREVER)?;

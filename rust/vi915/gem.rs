@@ -34,6 +34,7 @@ use crate::{
         File,
         Vi915File, //
     },
+    userptr,
 };
 
 /// A vi915 GEM object.
@@ -59,18 +60,30 @@ pub(crate) struct Bo {
     pub(crate) caching: Atomic<u32>,
     #[pin]
     pub(crate) tiling: Mutex<Tiling>,
+    /// For a userptr object, its range, notifier and pinned pages.
+    pub(crate) userptr: Option<Pin<KBox<userptr::Notifier>>>,
 }
 
 impl gem::DriverObject for Bo {
     type Driver = Vi915Driver;
-    type Args = ();
+    /// The notifier of a userptr object.
+    type Args = Option<Pin<KBox<userptr::Notifier>>>;
 
-    fn new(dev: &Vi915Device, _size: usize, _args: ()) -> impl PinInit<Self, Error> {
+    fn new(dev: &Vi915Device, _size: usize, userptr: Self::Args) -> impl PinInit<Self, Error> {
         try_pin_init!(Bo {
             id: dev.next_object_id.fetch_add(1, Relaxed),
             caching: Atomic::new(uapi::I915_CACHING_CACHED),
             tiling <- kernel::new_mutex!(Tiling::default()),
+            userptr,
         })
+    }
+
+    fn export(obj: &Object) -> Result {
+        // i915 refuses to export userptr objects.
+        if obj.userptr.is_some() {
+            return Err(EINVAL);
+        }
+        Ok(())
     }
 
     fn close(obj: &Object, file: &drm::File<Vi915File>) {
@@ -96,7 +109,7 @@ pub(crate) fn create(dev: &Device<Vi915Driver>, file: &File, size: u64) -> Resul
         return Err(E2BIG);
     }
     let size = usize::try_from(size).map_err(|_| E2BIG)?;
-    let obj = Object::new(dev, size, shmem::ObjectConfig::default(), ())?;
+    let obj = Object::new(dev, size, shmem::ObjectConfig::default(), None)?;
     let handle = obj.create_handle(file)?;
     Ok((handle, size as u64))
 }

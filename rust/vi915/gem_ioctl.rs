@@ -7,7 +7,10 @@ use kernel::{
         fence::FOREVER,
         resv::Usage, //
     },
-    drm::gem::BaseObject,
+    drm::gem::{
+        shmem::ObjectConfig,
+        BaseObject, //
+    },
     page::{
         shared::SharedMap,
         PAGE_SIZE, //
@@ -33,6 +36,10 @@ use crate::{
         Object, //
     },
     user,
+    userptr::{
+        self,
+        Userptr, //
+    },
 };
 
 /// End of the user address range (x86-64 with 4-level paging, `TASK_SIZE_MAX`): the bound
@@ -97,6 +104,10 @@ fn read_write(
     access_ok(data, size)?;
     let obj = gem::lookup(file, handle)?;
     if range_overflows(offset, size, obj.size() as u64) {
+        return Err(EINVAL);
+    }
+    // i915 has no CPU access path for userptrs: the memory is the caller's own.
+    if obj.userptr.is_some() {
         return Err(EINVAL);
     }
     let usage = if to_user { Usage::Write } else { Usage::Read };
@@ -249,7 +260,7 @@ impl Vi915File {
             _ => return Err(EINVAL),
         }
         let obj = gem::lookup(file, args.handle)?;
-        if args.flags == u64::from(uapi::I915_MMAP_OFFSET_FIXED) {
+        if obj.userptr.is_some() || args.flags == u64::from(uapi::I915_MMAP_OFFSET_FIXED) {
             return Err(ENODEV);
         }
         args.offset = obj.create_mmap_offset()?;
@@ -281,8 +292,12 @@ impl Vi915File {
             Usage::Write
         };
         gem::resv(&obj).wait(usage, true, FOREVER)?;
-        // The CPU domain needs the pages: allocate them now, as i915 does.
-        drop(obj.pin_pages()?);
+        // The CPU domain needs the pages: get them now, as i915 does (for a userptr this pins
+        // them, and fails with EFAULT if the range is gone).
+        match &obj.userptr {
+            Some(n) => drop(userptr::pages(n)?),
+            None => drop(obj.pin_pages()?),
+        }
         Ok(0)
     }
 
@@ -325,6 +340,14 @@ impl Vi915File {
             _ => return Err(EINVAL),
         };
         let obj = gem::lookup(file, args.handle)?;
+        if obj.userptr.is_some() {
+            // The caller's memory stays cached.
+            return if args.caching == uapi::I915_CACHING_CACHED {
+                Ok(0)
+            } else {
+                Err(ENXIO)
+            };
+        }
         if obj.caching.load(Relaxed) != caching {
             gem::resv(&obj).wait(Usage::Read, true, FOREVER)?;
             obj.caching.store(caching, Relaxed);
@@ -341,6 +364,9 @@ impl Vi915File {
         file: &File,
     ) -> Result<u32> {
         let obj = gem::lookup(file, args.handle)?;
+        if obj.userptr.is_some() {
+            return Err(ENXIO);
+        }
         let ok = match args.tiling_mode {
             uapi::I915_TILING_NONE => true,
             uapi::I915_TILING_X | uapi::I915_TILING_Y => {
@@ -462,6 +488,40 @@ impl Vi915File {
     ) -> Result<u32> {
         args.aper_size = GGTT_SIZE;
         args.aper_available_size = GGTT_SIZE;
+        Ok(0)
+    }
+
+    /// IOCTL: gem_userptr: Create an object backed by a range of the caller's memory. Nothing
+    /// is pinned until the object is used.
+    pub(crate) fn gem_userptr(
+        dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_userptr,
+        file: &File,
+    ) -> Result<u32> {
+        let known = uapi::I915_USERPTR_READ_ONLY
+            | uapi::I915_USERPTR_UNSYNCHRONIZED
+            | uapi::I915_USERPTR_PROBE;
+        if args.flags & !known != 0 {
+            return Err(EINVAL);
+        }
+        if args.user_size == 0 || (args.user_ptr | args.user_size) % PAGE_SIZE as u64 != 0 {
+            return Err(EINVAL);
+        }
+        access_ok(args.user_ptr, args.user_size)?;
+        // Unsynchronized userptrs were removed from i915.
+        if args.flags & uapi::I915_USERPTR_UNSYNCHRONIZED != 0 {
+            return Err(ENODEV);
+        }
+        // access_ok() bounds both to the user address space.
+        let (start, size) = (args.user_ptr as usize, args.user_size as usize);
+        if args.flags & uapi::I915_USERPTR_PROBE != 0 {
+            userptr::probe(start, size)?;
+        }
+        let read_only = args.flags & uapi::I915_USERPTR_READ_ONLY != 0;
+        let notifier = Userptr::new(dev, start, size, read_only)?;
+        let obj = Object::new(dev, size, ObjectConfig::default(), Some(notifier))?;
+        args.handle = obj.create_handle(file)?;
         Ok(0)
     }
 

@@ -101,7 +101,8 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
         | uapi::I915_PARAM_HAS_EXEC_FENCE
         | uapi::I915_PARAM_HAS_EXEC_CAPTURE
         | uapi::I915_PARAM_HAS_EXEC_BATCH_FIRST
-        | uapi::I915_PARAM_HAS_EXEC_FENCE_ARRAY => 1,
+        | uapi::I915_PARAM_HAS_EXEC_FENCE_ARRAY
+        | uapi::I915_PARAM_HAS_USERPTR_PROBE => 1,
         // Full 48-bit per-context address spaces.
         uapi::I915_PARAM_HAS_ALIASING_PPGTT => 2,
         // Tiling is bookkeeping only, but i915 refuses SET_TILING without fences.
@@ -121,7 +122,7 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
         }
         // Not implemented (so not advertised): video engines, semaphores between engines,
         // SOL reset (gen 7), priorities, syncobj timelines, submit fences, the
-        // legacy CPU mmap ioctl, userptr probing, a GTT aperture, secure batches.
+        // legacy CPU mmap ioctl, a GTT aperture, secure batches.
         uapi::I915_PARAM_HAS_PAGEFLIPPING
         | uapi::I915_PARAM_HAS_BSD
         | uapi::I915_PARAM_HAS_BSD2
@@ -132,7 +133,6 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
         | uapi::I915_PARAM_HAS_EXEC_SUBMIT_FENCE
         | uapi::I915_PARAM_HAS_EXEC_TIMELINE_FENCES
         | uapi::I915_PARAM_MMAP_VERSION
-        | uapi::I915_PARAM_HAS_USERPTR_PROBE
         | uapi::I915_PARAM_MMAP_GTT_COHERENT
         | uapi::I915_PARAM_HAS_SECURE_BATCHES => 0,
         _ => return Err(EINVAL),
@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(param(uapi::I915_PARAM_HAS_EXECBUF2)?, 1);
         assert_eq!(param(uapi::I915_PARAM_HAS_EXEC_SOFTPIN)?, 1);
         assert_eq!(param(uapi::I915_PARAM_MMAP_GTT_VERSION)?, 5);
-        assert_eq!(param(uapi::I915_PARAM_HAS_USERPTR_PROBE)?, 0);
+        assert_eq!(param(uapi::I915_PARAM_HAS_USERPTR_PROBE)?, 1);
         assert_eq!(param(uapi::I915_PARAM_HAS_EXEC_FENCE_ARRAY)?, 1);
         assert_eq!(param(uapi::I915_PARAM_HAS_EXEC_TIMELINE_FENCES)?, 0);
         Ok(())

@@ -13,6 +13,7 @@ use kernel::{
         SignallingSection, //
     },
     impl_has_work, new_spinlock, new_work,
+    page::BorrowedPage,
     prelude::*,
     sync::{
         aref::ARef,
@@ -32,13 +33,42 @@ use kernel::{
 };
 
 use crate::{
+    cmd::Point,
     context::Context,
     engine::Slot,
-    gem::Pages, //
+    gem::Pages,
+    userptr::PinnedSet, //
 };
 
-/// A request running longer than this is cancelled when hang detection is on.
+/// A request running this long without an arbitration point is cancelled when hang detection
+/// is on.
 const HANG_TIMEOUT_MS: i64 = 8000;
+
+/// The pages behind an object, pinned for as long as this lives.
+pub(crate) enum Backing {
+    /// A shmem object's pages.
+    Shmem(Pages),
+    /// A userptr object's pages.
+    User(Arc<PinnedSet>),
+}
+
+impl Backing {
+    /// Returns page `index`.
+    pub(crate) fn page(&self, index: usize) -> Option<BorrowedPage<'_>> {
+        match self {
+            Backing::Shmem(p) => p.page(index),
+            Backing::User(p) => p.page(index),
+        }
+    }
+
+    /// Returns the number of pages.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Backing::Shmem(p) => p.len(),
+            Backing::User(p) => p.pages.len(),
+        }
+    }
+}
 
 /// How an object appears in a request's address space.
 pub(crate) struct Mapping {
@@ -47,7 +77,7 @@ pub(crate) struct Mapping {
     /// Size in bytes.
     pub(crate) size: u64,
     /// The object's pages.
-    pub(crate) pages: Pages,
+    pub(crate) pages: Backing,
     /// Whether commands may write it.
     pub(crate) writable: bool,
 }
@@ -62,8 +92,11 @@ pub(crate) struct Request {
     pub(crate) maps: KVec<Mapping>,
     /// GPU address of the first command.
     pub(crate) batch: u64,
-    /// Fences to wait for before running.
+    /// Fences to wait for before running: explicit ones (in-fences, sync objects)...
     pub(crate) deps: KVec<ARef<Fence>>,
+    /// ...and those of implicit synchronization, found under the reservation locks.
+    #[pin]
+    implicit: SpinLock<KVec<ARef<Fence>>>,
     /// The engine's reset count when the request was submitted.
     pub(crate) reset_seq: u64,
     /// Signalled when the request is done; set when the request is queued.
@@ -94,6 +127,7 @@ impl Request {
                 maps,
                 batch,
                 deps,
+                implicit <- new_spinlock!(KVec::new()),
                 reset_seq,
                 fence <- new_spinlock!(None),
                 work <- new_work!("vi915::Request::work"),
@@ -122,22 +156,33 @@ impl Request {
     }
 
     /// Runs the batch; stops it with `EIO` when [`Request::must_stop`] says so, or when hang
-    /// detection is on and it has run for [`HANG_TIMEOUT_MS`].
+    /// detection is on and it has gone [`HANG_TIMEOUT_MS`] without an arbitration point. Like
+    /// i915's heartbeat, which preempts a batch at its arbitration points, this leaves batches
+    /// that can be preempted running.
     fn execute(&self) -> Result {
-        let started = Instant::<Monotonic>::now();
+        let mut last = Instant::<Monotonic>::now();
         let params = &self.ring_slot.engine().params;
-        crate::cmd::execute(&self.maps, self.batch, || {
+        crate::cmd::execute(&self.maps, self.batch, |point| {
             self.must_stop()?;
-            if params.hangcheck() && started.elapsed().as_millis() > HANG_TIMEOUT_MS {
+            if point == Point::Arbitration {
+                last = Instant::now();
+            } else if params.hangcheck() && last.elapsed().as_millis() > HANG_TIMEOUT_MS {
                 return Err(EIO);
             }
             Ok(())
         })
     }
 
+    /// Adds the implicit-synchronization dependencies; call before [`Request::queue`].
+    pub(crate) fn add_deps(&self, implicit: KVec<ARef<Fence>>) {
+        let old = core::mem::replace(&mut *self.implicit.lock(), implicit);
+        drop(old);
+    }
+
     /// Waits for the dependencies; returns the first error one of them signalled with.
     fn wait_deps(&self) -> Result {
-        for dep in self.deps.iter() {
+        let implicit = core::mem::take(&mut *self.implicit.lock());
+        for dep in Iterator::chain(self.deps.iter(), implicit.iter()) {
             // Poll so that a fence that never signals cannot keep a cancelled request alive.
             loop {
                 self.must_stop()?;

@@ -20,6 +20,7 @@ mod params;
 mod query;
 mod request;
 mod user;
+mod userptr;
 mod vm;
 
 use kernel::{

@@ -52,8 +52,11 @@ static struct drm_i915_gem_execbuffer2 eb_for(struct drm_i915_gem_exec_object2 *
 	};
 }
 
-/* Starts a batch that loops on itself until spin_end(); its out-fence in ->fence. */
-static int spin_start(int fd, struct spinner *s, uint32_t ctx, uint64_t ring)
+/*
+ * Starts a batch that loops on itself until spin_end(); its out-fence in ->fence.
+ * A preemptible one has an arbitration point (MI_ARB_CHECK) in its loop.
+ */
+static int __spin_start(int fd, struct spinner *s, uint32_t ctx, uint64_t ring, int preemptible)
 {
 	struct drm_i915_gem_exec_object2 obj;
 	struct drm_i915_gem_execbuffer2 eb;
@@ -63,7 +66,7 @@ static int spin_start(int fd, struct spinner *s, uint32_t ctx, uint64_t ring)
 	s->map = gem_mmap(fd, s->handle, 4096);
 	if (!s->handle || !s->map)
 		return -ENOMEM;
-	s->map[0] = MI_ARB_CHECK;
+	s->map[0] = preemptible ? MI_ARB_CHECK : MI_NOOP;
 	s->map[1] = MI_BATCH_BUFFER_START;
 	s->map[2] = (uint32_t)SPIN_ADDR;
 	s->map[3] = SPIN_ADDR >> 32;
@@ -73,6 +76,11 @@ static int spin_start(int fd, struct spinner *s, uint32_t ctx, uint64_t ring)
 	ret = execbuf(fd, &eb);
 	s->fence = ret ? -1 : (int)(eb.rsvd2 >> 32);
 	return ret;
+}
+
+static int spin_start(int fd, struct spinner *s, uint32_t ctx, uint64_t ring)
+{
+	return __spin_start(fd, s, ctx, ring, 1);
 }
 
 static void spin_end(struct spinner *s)
@@ -370,10 +378,12 @@ TEST_F(exec, closed_handles_live_until_the_fence)
 	out = eb.rsvd2 >> 32;
 	EXPECT_EQ(0, gem_close(self->fd, target));
 	EXPECT_EQ(0, gem_close(self->fd, batch));
-	/* Release the loop: the store runs after every handle is gone. */
-	__atomic_store_n(&bmap[1], MI_NOOP, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&bmap[2], MI_NOOP, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&bmap[3], MI_NOOP, __ATOMIC_SEQ_CST);
+	/*
+	 * Release the loop by pointing the jump at the store (one dword, so the
+	 * engine sees the old loop or the new target, never half of each): the
+	 * store runs after every handle is gone.
+	 */
+	__atomic_store_n(&bmap[2], (uint32_t)BATCH_ADDR + 16, __ATOMIC_SEQ_CST);
 	EXPECT_EQ(1, fence_wait(out, 10000));
 	EXPECT_EQ(1, fence_status(out));
 	EXPECT_EQ(0x600d, __atomic_load_n(&tmap[2], __ATOMIC_SEQ_CST));
@@ -590,8 +600,8 @@ TEST_F(exec, hang_detection_cancels_a_long_batch)
 {
 	struct spinner spin;
 
-	/* Hang detection is on by default: 8 seconds, then EIO. */
-	ASSERT_EQ(0, spin_start(self->fd, &spin, 0, I915_EXEC_RENDER));
+	/* Hang detection is on by default: 8 seconds without an arbitration point, then EIO. */
+	ASSERT_EQ(0, __spin_start(self->fd, &spin, 0, I915_EXEC_RENDER, 0));
 	EXPECT_EQ(0, fence_wait(spin.fence, 1000));
 	EXPECT_EQ(1, fence_wait(spin.fence, 30000));
 	EXPECT_EQ(-EIO, fence_status(spin.fence));
@@ -655,9 +665,8 @@ TEST_F(exec, prime_and_flink_share_the_object_and_its_fences)
 	flink.handle = target;
 	EXPECT_EQ(-EACCES, do_ioctl(self->fd, DRM_IOCTL_GEM_FLINK, &flink));
 
-	__atomic_store_n(&map[1], MI_NOOP, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&map[2], MI_NOOP, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&map[3], MI_NOOP, __ATOMIC_SEQ_CST);
+	/* Release: jump to the store instead of looping (a single dword). */
+	__atomic_store_n(&map[2], (uint32_t)SPIN_ADDR + 16, __ATOMIC_SEQ_CST);
 	EXPECT_EQ(1, fence_wait(sync.fd, 10000));
 	EXPECT_EQ(1, fence_status(sync.fd));
 	EXPECT_EQ(0, gem_wait(other, imp.handle, -1));

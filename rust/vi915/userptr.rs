@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Userptr objects: GEM objects backed by a range of a process' memory.
+//!
+//! The pages are pinned when a request (or `SET_DOMAIN`) needs them, in the caller's context and
+//! with no driver lock held, and stay pinned until the range changes. An interval notifier over
+//! the range tells us when it does: the callback, under the device's notifier lock, bumps the
+//! notifier's sequence and takes the pages away, then waits for the requests using them, then
+//! leaves the unpinning to a worker (unpinning dirties pages, which takes their locks, and the
+//! callback may run under one of them).
+//!
+//! A request keeps its own reference to the pinned pages. It is published (its fence added
+//! anywhere, queued) only under the notifier lock and only if no userptr of it changed since its
+//! pages were pinned; otherwise execbuffer answers `EAGAIN` and the request is dropped unseen.
+//! See `Documentation/vi915/userptr.rst`.
+
+use kernel::{
+    dma_buf::fence::{
+        Fence,
+        FOREVER, //
+    },
+    impl_has_work,
+    mm::{
+        interval_notifier::{
+            Event,
+            IntervalNotifier,
+            Invalidate,
+            Invalidation,
+            Seq, //
+        },
+        user_pages::UserPages,
+        virt::flags,
+        Mm, //
+    },
+    new_spinlock, new_work,
+    page::{
+        BorrowedPage,
+        PAGE_SIZE, //
+    },
+    prelude::*,
+    sync::{
+        aref::ARef,
+        Arc,
+        SpinLock, //
+    },
+    workqueue::{
+        self,
+        Work,
+        WorkItem, //
+    },
+};
+
+use crate::{
+    driver::Vi915Device,
+    engine::EngineId, //
+};
+
+/// How often execbuffer re-pins a userptr whose range keeps changing before giving up with
+/// `EAGAIN`.
+const PIN_ATTEMPTS: u32 = 8;
+
+/// Pages pinned for a userptr, shared by the object and the requests using them.
+#[pin_data]
+pub(crate) struct PinnedSet {
+    pub(crate) pages: UserPages,
+    #[pin]
+    work: Work<PinnedSet>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for PinnedSet { self.work }
+}
+
+impl WorkItem for PinnedSet {
+    type Pointer = Arc<PinnedSet>;
+
+    /// Drops the invalidated set's reference; the pages are unpinned (and dirtied) when the last
+    /// request using them is done too.
+    fn run(_this: Arc<PinnedSet>) {}
+}
+
+impl PinnedSet {
+    /// Returns page `index`.
+    pub(crate) fn page(&self, index: usize) -> Option<BorrowedPage<'_>> {
+        self.pages.page(index)
+    }
+}
+
+/// What changes under the notifier lock.
+struct State {
+    /// The notifier sequence the pages were pinned under.
+    seq: Option<Seq>,
+    pages: Option<Arc<PinnedSet>>,
+    /// The last request fence on each engine that uses the pages.
+    active: [Option<ARef<Fence>>; EngineId::ALL.len()],
+}
+
+/// A userptr object's range and state.
+#[pin_data]
+pub(crate) struct Userptr {
+    dev: ARef<Vi915Device>,
+    /// The address space the range belongs to.
+    mm: ARef<Mm>,
+    /// First address of the range.
+    pub(crate) start: usize,
+    /// Pages in the range.
+    pub(crate) count: usize,
+    /// The engine must not write the pages.
+    pub(crate) read_only: bool,
+    #[pin]
+    state: SpinLock<State>,
+}
+
+/// A userptr's notifier and state.
+pub(crate) type Notifier = IntervalNotifier<Userptr>;
+
+impl Userptr {
+    /// Watches `[start, start + size)` of the current process.
+    pub(crate) fn new(
+        dev: &Vi915Device,
+        start: usize,
+        size: usize,
+        read_only: bool,
+    ) -> Result<Pin<KBox<Notifier>>> {
+        let task = kernel::current!();
+        let mm = task.mm().ok_or(EFAULT)?;
+        let data = try_pin_init!(Userptr {
+            dev: dev.into(),
+            mm: ARef::from(&**mm),
+            start,
+            count: size / PAGE_SIZE,
+            read_only,
+            state <- new_spinlock!(State {
+                seq: None,
+                pages: None,
+                active: [None, None],
+            }),
+        });
+        KBox::pin_init(Notifier::new(mm, start, size, data), GFP_KERNEL)
+    }
+}
+
+impl Invalidate for Userptr {
+    fn invalidate(notifier: &Notifier, change: &Invalidation<'_>) -> bool {
+        let u = notifier.data();
+        let lock = &u.dev.notifier_lock;
+        let guard = if change.blockable() {
+            lock.lock()
+        } else {
+            match lock.try_lock() {
+                Some(g) => g,
+                None => return false,
+            }
+        };
+        let (pages, active) = {
+            let mut s = u.state.lock();
+            let busy = s.active.iter().flatten().any(|f| !f.is_signaled());
+            if busy
+                && !change.blockable()
+                && matches!(change.event(), Event::Unmap | Event::Release)
+            {
+                return false;
+            }
+            change.set_seq();
+            s.seq = None;
+            (s.pages.take(), core::mem::take(&mut s.active))
+        };
+        drop(guard);
+        // When the range is unmapped (munmap, exit), wait for the requests using the pages:
+        // once this returns, the engine does not touch them again. Other changes (huge page
+        // splits, protection changes, COW write-protection, clearing entries) leave the pinned
+        // pages in place; running requests finish with them, later ones see the new sequence
+        // and re-pin. Waiting there would block the process on its own running batches (a
+        // split of the huge page under a userptr while a spinner waits for the process).
+        if matches!(change.event(), Event::Unmap | Event::Release) {
+            for f in active.iter().flatten() {
+                let _ = f.wait(false, FOREVER);
+            }
+        }
+        if let Some(pages) = pages {
+            // Unpinning dirties the pages, which takes their locks; the caller may hold one.
+            let _ = workqueue::system().enqueue(pages);
+        }
+        true
+    }
+}
+
+/// Returns the pinned pages of `n`'s range, pinning them if the range changed since they were
+/// pinned (or never was). Call with no driver lock held, from the process that created the
+/// userptr (`EFAULT` otherwise): pinning faults pages in, which may sleep and run userfaultfd
+/// handlers.
+pub(crate) fn pages(n: &Notifier) -> Result<(Arc<PinnedSet>, Seq)> {
+    let u = n.data();
+    let task = kernel::current!();
+    match task.mm() {
+        Some(mm) if mm.as_raw() == u.mm.as_raw() => {}
+        _ => return Err(EFAULT),
+    }
+    {
+        let s = u.state.lock();
+        if let (Some(seq), Some(pages)) = (s.seq, &s.pages) {
+            // O(1): a changed range bumped the sequence.
+            if !n.check_retry(seq) {
+                return Ok((pages.clone(), seq));
+            }
+        }
+    }
+    for _ in 0..PIN_ATTEMPTS {
+        let seq = n.read_begin();
+        let pinned = UserPages::pin(u.start, u.count, !u.read_only)?;
+        let set = Arc::pin_init(
+            pin_init!(PinnedSet {
+                pages: pinned,
+                work <- new_work!("vi915::userptr::PinnedSet::work"),
+            }),
+            GFP_KERNEL,
+        )?;
+        let _guard = u.dev.notifier_lock.lock();
+        if n.read_retry(seq) {
+            // Changed while pinning: these pages may be stale. Drop them (outside the lock).
+            drop(_guard);
+            drop(set);
+            continue;
+        }
+        let old = {
+            let mut s = u.state.lock();
+            s.seq = Some(seq);
+            s.pages.replace(set.clone())
+        };
+        drop(_guard);
+        drop(old);
+        return Ok((set, seq));
+    }
+    Err(EAGAIN)
+}
+
+/// Records `fence` as the last user of the pages on `engine`: an invalidation waits for it.
+/// Call with the device's notifier lock held, after [`changed`] said no.
+pub(crate) fn set_active(n: &Notifier, engine: EngineId, fence: &Fence) {
+    n.data().state.lock().active[engine.index()] = Some(fence.into());
+}
+
+/// `I915_USERPTR_PROBE`: fails with `EFAULT` unless every page of `[start, start + size)` is
+/// mapped by ordinary memory (not `VM_PFNMAP`/`VM_MIXEDMAP`, such as a GEM object's mmap).
+pub(crate) fn probe(start: usize, size: usize) -> Result {
+    let task = kernel::current!();
+    let mm = task.mm().ok_or(EFAULT)?;
+    let end = start.checked_add(size).ok_or(EFAULT)?;
+    let guard = mm.mmap_read_lock();
+    let mut addr = start;
+    while addr < end {
+        let vma = guard.vma_lookup(addr).ok_or(EFAULT)?;
+        if vma.flags() & (flags::PFNMAP | flags::MIXEDMAP) != 0 {
+            return Err(EFAULT);
+        }
+        addr = vma.end();
+    }
+    Ok(())
+}
