@@ -280,7 +280,7 @@ pub(crate) fn execbuffer2(
         dev,
         &exec,
         &entries,
-        &engine,
+        engine,
         allocation,
         &mut request,
         fence_out,
