@@ -22,7 +22,8 @@ use kernel::{
         Arc,
         Mutex, //
     },
-    uapi, //
+    uapi,
+    workqueue::OwnedQueue, //
 };
 
 use crate::{
@@ -74,6 +75,9 @@ pub(crate) struct Vi915Data {
     /// request. See `Documentation/vi915/userptr.rst`.
     #[pin]
     pub(crate) notifier_lock: Mutex<()>,
+    /// Unpins userptr pages an invalidation took away (off the invalidation's context); drained
+    /// when the device goes.
+    pub(crate) reclaim: OwnedQueue,
     /// Debug knob (debugfs `vi915_userptr_force_retry`): the next this-many execbuffers with
     /// userptrs see their sequence moved at the last check, and return `EAGAIN`.
     pub(crate) userptr_force_retry: Atomic<u32>,
@@ -114,6 +118,7 @@ pub(crate) fn new_device(
         engines,
         next_object_id: Atomic::new(1),
         notifier_lock <- new_mutex!(()),
+        reclaim: OwnedQueue::new_ordered(c"vi915-reclaim")?,
         userptr_force_retry: Atomic::new(0),
     });
     if as_i915 {

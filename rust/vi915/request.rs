@@ -145,12 +145,20 @@ impl Request {
         let _ = engine.queue.enqueue(self);
     }
 
-    /// Returns why the request must stop now, if it must: its context was destroyed or the
-    /// engine was reset.
+    /// Returns why the request must stop now, if it must: its context was destroyed, the engine
+    /// was reset (`EIO`), or a userptr range it uses was unmapped (`EFAULT`).
     pub(crate) fn must_stop(&self) -> Result {
         let engine = self.ring_slot.engine();
         if self.ctx.cancelled.load(Relaxed) || engine.reset_seq.load(Relaxed) != self.reset_seq {
             return Err(EIO);
+        }
+        // A userptr range unmapped while the request still used it.
+        let revoked = self.maps.iter().any(|m| match &m.pages {
+            Backing::User(set) => set.revoked(),
+            Backing::Shmem(_) => false,
+        });
+        if revoked {
+            return Err(EFAULT);
         }
         Ok(())
     }

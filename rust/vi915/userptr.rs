@@ -40,11 +40,15 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
         Arc,
         SpinLock, //
     },
+    time::msecs_to_jiffies,
     workqueue::{
-        self,
         Work,
         WorkItem, //
     },
@@ -58,11 +62,16 @@ use crate::{
 /// How often execbuffer re-pins a userptr whose range keeps changing before giving up with
 /// `EAGAIN`.
 const PIN_ATTEMPTS: u32 = 8;
+/// How long an unmap waits for the requests using a userptr's pages before revoking them.
+const UNMAP_GRACE_MS: u32 = 2000;
 
 /// Pages pinned for a userptr, shared by the object and the requests using them.
 #[pin_data]
 pub(crate) struct PinnedSet {
     pub(crate) pages: UserPages,
+    /// The userptr's revocation count, and its value when these pages were pinned.
+    revocations: Arc<Atomic<u64>>,
+    generation: u64,
     #[pin]
     work: Work<PinnedSet>,
 }
@@ -80,6 +89,11 @@ impl WorkItem for PinnedSet {
 }
 
 impl PinnedSet {
+    /// Whether an unmap of the range revoked these pages: requests using them must stop.
+    pub(crate) fn revoked(&self) -> bool {
+        self.revocations.load(Relaxed) != self.generation
+    }
+
     /// Returns page `index`.
     pub(crate) fn page(&self, index: usize) -> Option<BorrowedPage<'_>> {
         self.pages.page(index)
@@ -107,6 +121,8 @@ pub(crate) struct Userptr {
     pub(crate) count: usize,
     /// The engine must not write the pages.
     pub(crate) read_only: bool,
+    /// Bumped when an unmap revokes every pinned set of the range (see [`PinnedSet::revoked`]).
+    revocations: Arc<Atomic<u64>>,
     #[pin]
     state: SpinLock<State>,
 }
@@ -130,6 +146,7 @@ impl Userptr {
             start,
             count: size / PAGE_SIZE,
             read_only,
+            revocations: Arc::new(Atomic::new(0), GFP_KERNEL)?,
             state <- new_spinlock!(State {
                 seq: None,
                 pages: None,
@@ -143,6 +160,11 @@ impl Userptr {
 impl Invalidate for Userptr {
     fn invalidate(notifier: &Notifier, change: &Invalidation<'_>) -> bool {
         let u = notifier.data();
+        // The range is unmapped (munmap, mremap away, exit): its pages must not be touched once
+        // this returns. Other changes (huge page splits, protection changes, COW protection,
+        // cleared entries) leave the pinned pages in place: running requests finish with them,
+        // later ones see the new sequence and re-pin.
+        let unmap = matches!(change.event(), Event::Unmap | Event::Release);
         let lock = &u.dev.notifier_lock;
         let guard = if change.blockable() {
             lock.lock()
@@ -155,31 +177,33 @@ impl Invalidate for Userptr {
         let (pages, active) = {
             let mut s = u.state.lock();
             let busy = s.active.iter().flatten().any(|f| !f.is_signaled());
-            if busy
-                && !change.blockable()
-                && matches!(change.event(), Event::Unmap | Event::Release)
-            {
+            if busy && unmap && !change.blockable() {
                 return false;
             }
             change.set_seq();
             s.seq = None;
-            (s.pages.take(), core::mem::take(&mut s.active))
+            // Without an unmap, the requests stay recorded: a later unmap still waits for them.
+            let active = if unmap {
+                core::mem::take(&mut s.active)
+            } else {
+                Default::default()
+            };
+            (s.pages.take(), active)
         };
         drop(guard);
-        // When the range is unmapped (munmap, exit), wait for the requests using the pages:
-        // once this returns, the engine does not touch them again. Other changes (huge page
-        // splits, protection changes, COW write-protection, clearing entries) leave the pinned
-        // pages in place; running requests finish with them, later ones see the new sequence
-        // and re-pin. Waiting there would block the process on its own running batches (a
-        // split of the huge page under a userptr while a spinner waits for the process).
-        if matches!(change.event(), Event::Unmap | Event::Release) {
+        if unmap {
             for f in active.iter().flatten() {
-                let _ = f.wait(false, FOREVER);
+                if f.wait(false, msecs_to_jiffies(UNMAP_GRACE_MS)).is_err() {
+                    // Still running (a spinner that waits for this very process, say): make
+                    // every request using any pages of this range stop at its next check.
+                    u.revocations.fetch_add(1, Relaxed);
+                    let _ = f.wait(false, FOREVER);
+                }
             }
         }
         if let Some(pages) = pages {
             // Unpinning dirties the pages, which takes their locks; the caller may hold one.
-            let _ = workqueue::system().enqueue(pages);
+            let _ = u.dev.reclaim.enqueue(pages);
         }
         true
     }
@@ -211,6 +235,8 @@ pub(crate) fn pages(n: &Notifier) -> Result<(Arc<PinnedSet>, Seq)> {
         let set = Arc::pin_init(
             pin_init!(PinnedSet {
                 pages: pinned,
+                revocations: u.revocations.clone(),
+                generation: u.revocations.load(Relaxed),
                 work <- new_work!("vi915::userptr::PinnedSet::work"),
             }),
             GFP_KERNEL,

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -493,6 +494,39 @@ TEST_F(userptr, mprotect_fork_and_map_fixed_give_data_or_efault)
 	gem_close(self->fd, bo);
 	munmap(src, SIZE);
 	free(out);
+}
+
+TEST_F(userptr, munmap_revokes_a_batch_that_never_ends)
+{
+	/* A batch that loops for ever on its own, using a userptr. */
+	uint32_t b[] = { MI_ARB_CHECK, MI_BATCH_BUFFER_START, (uint32_t)BATCH_ADDR, 0 };
+	uint32_t *area = map_anon(4096), up, batch = gem_create(self->fd, 4096);
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb = {
+		.buffers_ptr = (uintptr_t)objs, .buffer_count = 2,
+		.flags = I915_EXEC_RENDER | I915_EXEC_FENCE_OUT,
+	};
+	struct timespec t0, t1;
+	int fence;
+
+	ASSERT_NE(NULL, area);
+	ASSERT_EQ(0, userptr(self->fd, area, 4096, 0, &up));
+	gem_write(self->fd, batch, 0, b, sizeof(b));
+	obj_at(&objs[0], up, DST_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], batch, BATCH_ADDR, 0);
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	fence = eb.rsvd2 >> 32;
+	EXPECT_EQ(0, fence_wait(fence, 200));
+	/* munmap waits a while, then revokes the pages: the batch ends with EFAULT. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, munmap(area, 4096));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_GE(t1.tv_sec - t0.tv_sec, 1);
+	EXPECT_EQ(1, fence_wait(fence, 0));
+	EXPECT_EQ(-EFAULT, fence_status(fence));
+	close(fence);
+	gem_close(self->fd, up);
+	gem_close(self->fd, batch);
 }
 
 TEST_HARNESS_MAIN

@@ -34,8 +34,9 @@ pub struct Exec {
     exec: KBox<Opaque<bindings::drm_exec>>,
 }
 
-/// Names the objects to lock inside [`Exec::lock_all`].
-pub struct Preparer<'a>(&'a Exec);
+/// Names the objects to lock inside [`Exec::lock_all`]; remembers whether this pass met
+/// contention.
+pub struct Preparer<'a>(&'a Exec, bool);
 
 impl Preparer<'_> {
     /// Locks `obj`'s reservation object and reserves `num_fences` fence slots in it.
@@ -43,16 +44,25 @@ impl Preparer<'_> {
     /// An object (or a reservation object) named twice is locked once. On contention this
     /// returns [`EDEADLK`]: return it from the closure, which is then run again.
     pub fn prepare(&mut self, obj: &impl IntoGEMObject, num_fences: u32) -> Result {
+        // After a contention, nothing more may be locked until the closure runs again (a call
+        // that ignored the error would otherwise record a lock it does not hold).
+        if self.1 {
+            return Err(EDEADLK);
+        }
         // SAFETY: `exec` is initialized and inside its locking loop; `obj` is a valid GEM object,
         // on which `drm_exec` takes its own reference. Reserving zero slots is a caller bug to
         // `dma_resv_reserve_fences`, so that case only locks.
-        to_result(unsafe {
+        let ret = to_result(unsafe {
             if num_fences == 0 {
                 bindings::drm_exec_lock_obj(self.0.raw(), obj.as_raw())
             } else {
                 bindings::drm_exec_prepare_obj(self.0.raw(), obj.as_raw(), num_fences)
             }
-        })
+        });
+        if ret == Err(EDEADLK) {
+            self.1 = true;
+        }
+        ret
     }
 }
 
@@ -84,7 +94,7 @@ impl Exec {
             if !unsafe { bindings::drm_exec_cleanup(this.raw()) } {
                 return Ok(this);
             }
-            if let Err(e) = prepare(&mut Preparer(&this)) {
+            if let Err(e) = prepare(&mut Preparer(&this, false)) {
                 // SAFETY: `exec` is initialized.
                 if !unsafe { bindings::drm_exec_is_contended(this.raw()) } {
                     return Err(e);

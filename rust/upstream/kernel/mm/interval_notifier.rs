@@ -13,7 +13,7 @@
 
 use crate::{
     error::to_result,
-    mm::Mm,
+    mm::MmWithUser,
     prelude::*,
     types::Opaque, //
 };
@@ -132,10 +132,11 @@ impl<T: Invalidate> IntervalNotifier<T> {
         invalidate_finish: None,
     };
 
-    /// Watches `[start, start + length)` of `mm`; `data` is initialized first, so the callback,
-    /// which may run as soon as the notifier is inserted, finds it ready.
+    /// Watches `[start, start + length)` of `mm`, whose users the caller holds (registering the
+    /// first notifier of an address space needs a live one); `data` is initialized first, so the
+    /// callback, which may run as soon as the notifier is inserted, finds it ready.
     pub fn new(
-        mm: &Mm,
+        mm: &MmWithUser,
         start: usize,
         length: usize,
         data: impl PinInit<T, Error>,

@@ -33,10 +33,15 @@ impl UserPages {
     /// faulting them in as needed (this sleeps, and may run userfaultfd handlers). With
     /// `writable`, pages are pinned for writing (breaking COW) and marked dirty when unpinned.
     ///
-    /// Fails with [`EFAULT`] if part of the range is not mapped (or not writable when asked).
+    /// Fails with [`EFAULT`] if part of the range is not mapped (or not writable when asked),
+    /// with [`E2BIG`] if the page array would exceed what one allocation may hold.
     pub fn pin(start: usize, count: usize, writable: bool) -> Result<Self> {
         if start % PAGE_SIZE != 0 {
             return Err(EINVAL);
+        }
+        // The page array is one allocation, which the allocator bounds to `INT_MAX` bytes.
+        if count > i32::MAX as usize / size_of::<NonNull<bindings::page>>() {
+            return Err(E2BIG);
         }
         let mut pages = KVVec::with_capacity(count, GFP_KERNEL)?;
         let flags = if writable { bindings::FOLL_WRITE } else { 0 };
