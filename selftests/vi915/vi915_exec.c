@@ -26,22 +26,12 @@
 #define SPIN_ADDR	0x400000ull
 #define TARGET_ADDR	0x800000ull
 #define BATCH_ADDR	0xc00000ull
-#define PINNED		(EXEC_OBJECT_PINNED | EXEC_OBJECT_SUPPORTS_48B_ADDRESS)
 
 struct spinner {
 	uint32_t handle;
 	uint32_t *map;
 	int fence;
 };
-
-static void obj_at(struct drm_i915_gem_exec_object2 *o, uint32_t handle, uint64_t addr,
-		   uint64_t flags)
-{
-	memset(o, 0, sizeof(*o));
-	o->handle = handle;
-	o->offset = addr;
-	o->flags = PINNED | flags;
-}
 
 static struct drm_i915_gem_execbuffer2 eb_for(struct drm_i915_gem_exec_object2 *objs,
 					      unsigned int count, uint64_t flags, uint32_t ctx)

@@ -19,7 +19,6 @@
 #define MI_STORE_DWORD_IMM	0x10000002
 #define MI_BATCH_BUFFER_START	0x18800101
 #define XY_SRC_COPY_BLT		0x54f00008
-#define PINNED			(EXEC_OBJECT_PINNED | EXEC_OBJECT_SUPPORTS_48B_ADDRESS)
 #define SRC_ADDR		0x1000000ull
 #define DST_ADDR		0x2000000ull
 #define BATCH_ADDR		0x3000000ull
@@ -42,15 +41,6 @@ static void *map_anon(uint64_t size)
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
-}
-
-static void obj_at(struct drm_i915_gem_exec_object2 *o, uint32_t handle, uint64_t addr,
-		   uint64_t flags)
-{
-	memset(o, 0, sizeof(*o));
-	o->handle = handle;
-	o->offset = addr;
-	o->flags = PINNED | flags;
 }
 
 /*

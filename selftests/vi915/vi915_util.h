@@ -157,6 +157,19 @@ static inline int gem_wait(int fd, uint32_t handle, int64_t timeout_ns)
 	return do_ioctl(fd, DRM_IOCTL_I915_GEM_WAIT, &w);
 }
 
+/* Soft-pinned anywhere in the 48-bit address space. */
+#define PINNED (EXEC_OBJECT_PINNED | EXEC_OBJECT_SUPPORTS_48B_ADDRESS)
+
+/* An execbuffer entry for handle, soft-pinned at addr. */
+static inline void obj_at(struct drm_i915_gem_exec_object2 *o, uint32_t handle, uint64_t addr,
+			  uint64_t flags)
+{
+	memset(o, 0, sizeof(*o));
+	o->handle = handle;
+	o->offset = addr;
+	o->flags = PINNED | flags;
+}
+
 static inline int execbuf(int fd, struct drm_i915_gem_execbuffer2 *eb)
 {
 	return do_ioctl(fd, DRM_IOCTL_I915_GEM_EXECBUFFER2_WR, eb);
