@@ -72,12 +72,12 @@ impl Drop for Vi915Module {
 impl kernel::Module for Vi915Module {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let faux = faux::Registration::new(c"vi915", None)?;
-        // SAFETY: The faux device is allocated by `faux_device_create()` and freed when `faux`
-        // is dropped; moving `faux` does not move it. The `'static` reference goes to the DRM
-        // device and its registration, which end first: on success `Vi915Module` drops `_drm`
-        // before `_faux` (field order), and on an error below the locals `reg` and `dev` are
-        // dropped before `faux` (reverse order of declaration).
         let fdev: &'static faux::Device<kernel::device::Bound> =
+            // SAFETY: The faux device is allocated by `faux_device_create()` and freed when
+            // `faux` is dropped; moving `faux` does not move it. The `'static` reference goes to
+            // the DRM device and its registration, which end first: on success `Vi915Module`
+            // drops `_drm` before `_faux` (field order), and on an error below the locals `reg`
+            // and `dev` are dropped before `faux` (reverse order of declaration).
             unsafe { &*core::ptr::from_ref(faux.as_ref()) };
 
         let dev = driver::new_device(fdev, module_parameters::i915_name.value())?;
@@ -85,9 +85,9 @@ impl kernel::Module for Vi915Module {
         // SAFETY: The registration is stored in the returned module and dropped on unload; it is
         // never forgotten.
         let reg = unsafe { drm::Registration::new(fdev.as_ref(), dev, (), 0)? };
-        // SAFETY: `_debugfs` is the first field of `Vi915Module`, so it is dropped before `_drm`,
-        // whose drop unregisters the device and removes its debugfs directory.
         let debugfs = KBox::pin_init(
+            // SAFETY: `_debugfs` is the first field of `Vi915Module`, so it is dropped before
+            // `_drm`, whose drop unregisters the device and removes its debugfs directory.
             unsafe { debugfs::DebugFs::new(drm_dev.clone()) },
             GFP_KERNEL,
         )?;

@@ -122,8 +122,8 @@ impl Fence {
     pub fn wait(&self, interruptible: bool, timeout: Jiffies) -> Result<Jiffies> {
         // `FOREVER` is the largest `long`, so the cast is lossless.
         let timeout = timeout.min(FOREVER) as crate::ffi::c_long;
-        // SAFETY: The fence is valid by the type invariant.
         let ret =
+            // SAFETY: The fence is valid by the type invariant.
             unsafe { bindings::dma_fence_wait_timeout(self.as_raw(), interruptible, timeout) };
         match ret {
             0 => Err(ETIME),

@@ -135,8 +135,9 @@ impl<'a> SharedMap<'a> {
     /// (the bytes before the fault are copied).
     pub fn copy_from_user(&self, offset: usize, src: UserPtr, len: usize) -> Result {
         in_page(offset, len)?;
-        // SAFETY: The destination range is inside the mapped page; `copy_from_user` checks `src`.
         let left =
+            // SAFETY: The destination range is inside the mapped page; `copy_from_user` checks
+            // `src`.
             unsafe { bindings::copy_from_user(self.at(offset).cast(), src.as_const_ptr(), len) };
         if left != 0 {
             return Err(EFAULT);
