@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! LRU lists of GEM objects, for shrinkers.
+//!
+//! An [`Lru`] lists objects of one device whose memory a shrinker may reclaim, oldest first, and
+//! keeps the number of their pages for a lockless count. The list does not hold references: an
+//! object leaves it when it is freed. [`Lru::scan`] walks it the way a shrinker's scan should:
+//! each object is referenced and its reservation object trylocked (reclaim must not wait for
+//! it) before a driver's [`LruShrink::shrink`] decides, under that lock, what to do with it.
+//!
+//! C header: [`include/drm/drm_gem.h`](srctree/include/drm/drm_gem.h)
+
+use crate::{
+    dma_buf::resv::Locked,
+    drm::{
+        driver::AllocImpl,
+        gem::BaseObject,
+        Device, //
+    },
+    prelude::*,
+    types::Opaque,
+};
+use core::{
+    marker::PhantomData,
+    ptr, //
+};
+
+/// What [`LruShrink::shrink`] did with an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shrunk {
+    /// Its memory was released: it leaves the LRU and its pages count as freed.
+    Freed,
+    /// It cannot be reclaimed now (busy, pinned): it stays on the LRU.
+    Busy,
+    /// It has nothing to reclaim any more: it leaves the LRU.
+    Nothing,
+}
+
+/// Decides what a scan of an [`Lru`] does with each object.
+pub trait LruShrink<O> {
+    /// Reclaims what it can of `obj`, whose reservation object `resv` is locked.
+    ///
+    /// Called in reclaim context (see [`crate::shrinker`]): must not allocate with `GFP_KERNEL`
+    /// nor wait for anything that waits for reclaim.
+    fn shrink(obj: &O, resv: &Locked<'_>) -> Shrunk;
+}
+
+/// What [`Lru::scan`] achieved, in pages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scanned {
+    /// Pages of the objects whose memory was released.
+    pub freed: usize,
+    /// Pages of the objects skipped (busy or locked by someone else): still reclaimable later.
+    pub remaining: usize,
+}
+
+/// An LRU list of GEM objects of type `O`, all of one device.
+///
+/// Changes take the device's `gem_lru_mutex`, which is never held while allocating memory.
+///
+/// # Invariants
+///
+/// - `lru` is an initialized `struct drm_gem_lru`.
+/// - Every object on it is an `O` of one device, the one [`Lru::new`]'s caller named, and is
+///   removed from it (by `drm_gem_object_release`) before it is freed.
+/// - The LRU outlives every object on it.
+#[pin_data]
+pub struct Lru<O: AllocImpl> {
+    #[pin]
+    lru: Opaque<bindings::drm_gem_lru>,
+    _p: PhantomData<O>,
+}
+
+// SAFETY: Every access to the list goes through the device's `gem_lru_mutex`; the count is read
+// locklessly by design.
+unsafe impl<O: AllocImpl> Send for Lru<O> {}
+// SAFETY: See above.
+unsafe impl<O: AllocImpl> Sync for Lru<O> {}
+
+impl<O: AllocImpl> Lru<O> {
+    /// Creates an empty LRU for the objects of one device.
+    ///
+    /// # Safety
+    ///
+    /// The caller only passes objects of one device, the same `dev` to every [`Lru::scan`], and
+    /// drops the LRU only once no object is on it: typically the LRU is part of that device's
+    /// private data, which is dropped after the last of its objects is freed.
+    pub unsafe fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            // SAFETY: `drm_gem_lru_init` initializes the list in place.
+            lru <- Opaque::ffi_init(|lru| unsafe { bindings::drm_gem_lru_init(lru) }),
+            _p: PhantomData,
+        })
+    }
+
+    /// Returns the number of pages of the objects on the list, without locking.
+    pub fn count(&self) -> usize {
+        // SAFETY: The list is initialized (type invariant); `count` is written under the mutex
+        // and read racily on purpose, as shrinker counts are.
+        let count = unsafe { ptr::read_volatile(&raw const (*self.lru.get()).count) };
+        usize::try_from(count).unwrap_or(0)
+    }
+
+    /// Moves `obj` to the end of the list (from whatever LRU it was on).
+    pub fn move_tail(&self, obj: &O) {
+        // SAFETY: The list is initialized and `obj` is a valid object of the LRU's device (type
+        // invariants); the call takes the device's LRU mutex.
+        unsafe { bindings::drm_gem_lru_move_tail(self.lru.get(), obj.as_raw()) };
+    }
+
+    /// Takes `obj` off whatever LRU it is on.
+    pub fn remove(obj: &O) {
+        // SAFETY: `obj` is a valid object; the call takes its device's LRU mutex.
+        unsafe { bindings::drm_gem_lru_remove(obj.as_raw()) };
+    }
+
+    /// Offers up to `nr_to_scan` pages' worth of objects, oldest first, to `S::shrink`.
+    ///
+    /// Objects whose reservation object is locked elsewhere are skipped (and counted as
+    /// remaining); objects being freed are skipped.
+    pub fn scan<S: LruShrink<O>>(&self, dev: &Device<O::Driver>, nr_to_scan: usize) -> Scanned {
+        let mut remaining = 0;
+        let nr = u32::try_from(nr_to_scan).unwrap_or(u32::MAX);
+        // SAFETY: `dev` is the device of every object on the list (type invariant); the callback
+        // matches the C prototype; a NULL ticket means plain trylocks.
+        let freed = unsafe {
+            bindings::drm_gem_lru_scan(
+                dev.as_raw(),
+                self.lru.get(),
+                nr,
+                &mut remaining,
+                Some(Self::shrink_callback::<S>),
+                ptr::null_mut(),
+            )
+        };
+        Scanned { freed, remaining }
+    }
+
+    extern "C" fn shrink_callback<S: LruShrink<O>>(
+        raw: *mut bindings::drm_gem_object,
+        _ticket: *mut bindings::ww_acquire_ctx,
+    ) -> bool {
+        // SAFETY: The scan passes an object of this LRU, hence an `O` (type invariant), and holds
+        // a reference to it for the call.
+        let obj = unsafe { O::from_raw(raw) };
+        // SAFETY: The scan holds the object's reservation lock for the call.
+        let resv = unsafe { Locked::new(obj.resv()) };
+        let shrunk = S::shrink(obj, &resv);
+        if shrunk != Shrunk::Busy {
+            // The scan does not hold the LRU mutex while calling us; an object it freed must be
+            // off its list when we return.
+            Self::remove(obj);
+        }
+        shrunk == Shrunk::Freed
+    }
+}
