@@ -14,7 +14,7 @@ for test in /vi915/selftests/*; do
 	[ -x "$test" ] || continue
 	name=$(basename "$test")
 	echo "== kselftest $name"
-	timeout -k 10 600 "$test" >"$out/selftests/$name.tap" 2>&1
+	timeout -k 10 1500 "$test" >"$out/selftests/$name.tap" 2>&1
 	echo $? >"$out/selftests/$name.rc"
 	echo "== kselftest $name: exit $(cat "$out/selftests/$name.rc")"
 done

@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Boots the debug guest with vi915 loaded and runs a shell command in it:
+# Boots the guest with vi915 loaded and runs a shell command in it:
 #   scripts/guest.sh RUNDIR 'command' [FILE...]
 # FILEs are copied into the guest's /vi915 beside the module and selftests.
 # RUNDIR (created, shared with the guest as /vi915) receives cmd.log, cmd.rc,
 # dmesg.txt, kmemleak.txt, serial.log. Prints the command's output as it
 # runs. Exit status: the command's, or 124 if the guest timed out.
 # VI915_GUEST_TIMEOUT: the wall-clock limit in seconds.
+# VI915_GUEST_KERNEL: the kernel configuration to boot, debug (default) or perf.
+# VI915_GUEST_APPEND: more kernel parameters. KASAN collects no allocation and
+# free stacks by default (kasan.stacktrace=off): saving two stack traces per
+# allocation under TCG doubles the cost of every ioctl that allocates. Append
+# kasan.stacktrace=on to get them in a report.
 . "$(dirname "$0")/lib.sh"
 
 run=${1:?usage: guest.sh RUNDIR CMD [FILE...]}
 cmd=${2:?usage: guest.sh RUNDIR CMD [FILE...]}
 shift 2
 timeout=${VI915_GUEST_TIMEOUT:-1800}
-kernel=$OBJ/debug/arch/x86/boot/bzImage
-module=$OBJ/debug/drivers/gpu/drm/vi915/vi915.ko
-[ -f "$kernel" ] && [ -f "$module" ] || die "no debug kernel or module; run make build"
+cfg=${VI915_GUEST_KERNEL:-debug}
+kernel=$OBJ/$cfg/arch/x86/boot/bzImage
+module=$OBJ/$cfg/drivers/gpu/drm/vi915/vi915.ko
+[ -f "$kernel" ] && [ -f "$module" ] || die "no $cfg kernel or module; run make build"
 
 host_need qemu-system-x86_64 qemu-system-x86
 rm -rf "$run"
@@ -33,6 +39,7 @@ accel=(-accel tcg,thread=multi -cpu max,la57=off)
 if [ -w /dev/kvm ] && grep -qw -e vmx -e svm /proc/cpuinfo; then
 	accel=(-accel kvm -cpu host)
 fi
+echo "${accel[1]%%,*}" >"$run/accel"
 
 # Never leave a guest behind: stop it if this script is stopped.
 trap 'kill $(jobs -p) 2>/dev/null' EXIT
@@ -40,7 +47,7 @@ set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	"${accel[@]}" -machine q35 -smp 2 -m 3G -nographic -no-reboot \
 	-kernel "$kernel" \
-	-append "console=ttyS0 loglevel=5 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro init=/sbin/vi915-init panic=-1 kasan.fault=report kunit.enable=1" \
+	-append "console=ttyS0 loglevel=5 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro init=/sbin/vi915-init panic=-1 kasan.fault=report kasan.stacktrace=off kunit.enable=1 ${VI915_GUEST_APPEND:-}" \
 	-fsdev local,id=root,path="${ROOTFS//,/,,}",security_model=none,readonly=on \
 	-device virtio-9p-pci,fsdev=root,mount_tag=rootfs \
 	-fsdev local,id=run,path="${run//,/,,}",security_model=none \

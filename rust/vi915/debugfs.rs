@@ -2,7 +2,8 @@
 
 //! The i915 debugfs files IGT uses, in the DRM device's debugfs directory
 //! (`/sys/kernel/debug/dri/vi915/`, which `dri/<minor>` links to): `i915_gem_drop_caches` and
-//! `i915_params/`; and vi915's own `vi915_userptr_force_retry`.
+//! `i915_params/`; `i915_gem_objects`, in vi915's own format; and vi915's
+//! `vi915_userptr_force_retry`.
 
 use core::fmt;
 use kernel::{
@@ -23,7 +24,10 @@ use kernel::{
     uaccess::UserSliceReader,
 };
 
-use crate::driver::Vi915Device;
+use crate::{
+    driver::Vi915Device,
+    purge, //
+};
 
 /// `DROP_ALL` of i915_debugfs.c: every bit `i915_gem_drop_caches` knows.
 pub(crate) const DROP_ALL: u64 = 0x3ff;
@@ -39,6 +43,8 @@ pub(crate) struct DebugFs {
     enable_hangcheck: File<HangcheckParam>,
     #[pin]
     force_retry: File<ForceRetry>,
+    #[pin]
+    objects: File<Objects>,
 }
 
 impl DebugFs {
@@ -55,7 +61,8 @@ impl DebugFs {
             drop_caches <- root.read_write_file(c"i915_gem_drop_caches", DropCaches(dev.clone())),
             reset <- params.read_write_file(c"reset", ResetParam(dev.clone())),
             enable_hangcheck <- params.read_write_file(c"enable_hangcheck", HangcheckParam(dev.clone())),
-            force_retry <- root.read_write_file(c"vi915_userptr_force_retry", ForceRetry(dev)),
+            force_retry <- root.read_write_file(c"vi915_userptr_force_retry", ForceRetry(dev.clone())),
+            objects <- root.read_only_file(c"i915_gem_objects", Objects(dev)),
         })
     }
 }
@@ -90,13 +97,20 @@ fn parse_bool(text: &BStr) -> Result<bool> {
     }
 }
 
-/// `i915_gem_drop_caches`: reads `DROP_ALL`; a write cancels what runs (`DROP_RESET_ACTIVE`),
-/// then waits for the engines to be idle (`DROP_ACTIVE`, `DROP_IDLE`). Nothing is cached or
-/// purgeable yet, so the other bits have nothing to drop.
+/// `i915_gem_drop_caches`: reads `DROP_ALL`; a write does what its bits ask, in i915's order:
+/// cancel what runs (`DROP_RESET_ACTIVE`), wait for the engines to be idle (`DROP_ACTIVE`,
+/// `DROP_IDLE`), reclaim every idle reclaimable object (`DROP_BOUND`, `DROP_UNBOUND`,
+/// `DROP_SHRINK_ALL`: purge idle `DONTNEED` objects, unpin idle userptrs), then wait for the
+/// deferred unpinning (`DROP_FREED`). `DROP_RETIRE` has nothing to do: requests release what they
+/// hold as they finish.
 struct DropCaches(ARef<Vi915Device>);
 
-/// `DROP_ACTIVE`, `DROP_IDLE` and `DROP_RESET_ACTIVE` of i915_debugfs.c.
+/// The bits of i915_debugfs.c vi915 acts on.
+const DROP_UNBOUND: u64 = 1 << 0;
+const DROP_BOUND: u64 = 1 << 1;
 const DROP_ACTIVE: u64 = 1 << 3;
+const DROP_FREED: u64 = 1 << 4;
+const DROP_SHRINK_ALL: u64 = 1 << 5;
 const DROP_IDLE: u64 = 1 << 6;
 const DROP_RESET_ACTIVE: u64 = 1 << 7;
 
@@ -110,15 +124,31 @@ impl Reader for DropCaches {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
         let mut buf = [0; 32];
         let bits = parse_u64(read_text(reader, &mut buf)?)?;
+        let dev = &self.0;
         if bits & DROP_RESET_ACTIVE != 0 {
-            self.0.engines.iter().for_each(|e| e.reset());
+            dev.engines.iter().for_each(|e| e.reset());
         }
         if bits & (DROP_ACTIVE | DROP_IDLE | DROP_RESET_ACTIVE) != 0 {
-            for e in self.0.engines.iter() {
+            for e in dev.engines.iter() {
                 e.wait_idle_interruptible()?;
             }
         }
+        if bits & (DROP_BOUND | DROP_UNBOUND | DROP_SHRINK_ALL) != 0 {
+            purge::shrink(dev, usize::MAX);
+        }
+        if bits & DROP_FREED != 0 {
+            dev.reclaim.flush();
+        }
         Ok(())
+    }
+}
+
+/// `i915_gem_objects`: the device's object statistics ([`crate::stats::Counts`]).
+struct Objects(ARef<Vi915Device>);
+
+impl Writer for Objects {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.stats.counts())
     }
 }
 

@@ -7,6 +7,7 @@ use kernel::{
     dma_buf::fence::Fence,
     drm::{
         self,
+        gem::lru::Lru,
         ioctl::{
             AUTH,
             MASTER,
@@ -32,13 +33,15 @@ use crate::{
         EngineId, //
     },
     file::Vi915File,
+    gem::Object,
     ioctls::{
         none,
         r,
         w,
         wr, //
     },
-    params::Params, //
+    params::Params,
+    stats::Stats, //
 };
 
 /// The vi915 DRM driver.
@@ -81,6 +84,12 @@ pub(crate) struct Vi915Data {
     /// Debug knob (debugfs `vi915_userptr_force_retry`): the next this-many execbuffers with
     /// userptrs see their sequence moved at the last check, and return `EAGAIN`.
     pub(crate) userptr_force_retry: Atomic<u32>,
+    /// Object statistics (debugfs `i915_gem_objects`).
+    pub(crate) stats: Arc<Stats>,
+    /// What the shrinker may reclaim: `DONTNEED` objects with pages, and userptrs with pinned
+    /// pages. See [`crate::purge`].
+    #[pin]
+    pub(crate) reclaimable: Lru<Object>,
 }
 
 impl Vi915Data {
@@ -120,6 +129,10 @@ pub(crate) fn new_device(
         notifier_lock <- new_mutex!(()),
         reclaim: OwnedQueue::new_ordered(c"vi915-reclaim")?,
         userptr_force_retry: Atomic::new(0),
+        stats: Stats::new()?,
+        // SAFETY: Only this device's objects go on the LRU, and it is dropped with the device's
+        // data, after the last of them is freed (each holds a reference to the device).
+        reclaimable <- unsafe { Lru::new() },
     });
     if as_i915 {
         drm::UnregisteredDevice::new_named(parent, data, I915_NAME)
@@ -236,7 +249,7 @@ impl drm::Driver for Vi915Driver {
             wr::<uapi::drm_i915_get_pipe_from_crtc_id>(uapi::DRM_I915_GET_PIPE_FROM_CRTC_ID),
             drm_i915_get_pipe_from_crtc_id, 0, Vi915File::no_crtc),
         (I915_GEM_MADVISE, wr::<uapi::drm_i915_gem_madvise>(uapi::DRM_I915_GEM_MADVISE),
-            drm_i915_gem_madvise, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_madvise, RENDER_ALLOW, Vi915File::gem_madvise),
         (I915_OVERLAY_PUT_IMAGE,
             w::<uapi::drm_intel_overlay_put_image>(uapi::DRM_I915_OVERLAY_PUT_IMAGE),
             drm_intel_overlay_put_image, MASTER, Vi915File::no_device),

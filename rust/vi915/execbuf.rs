@@ -230,12 +230,13 @@ pub(crate) fn execbuffer2(
     for e in entries.iter_mut() {
         e.pages = Some(match &e.obj.userptr {
             Some(n) => {
-                let (set, seq) = userptr::pages(n)?;
+                let (set, seq) = userptr::pages(&e.obj, n)?;
                 e.seq = Some(seq);
                 Backing::User(set)
             }
             None => Backing::Shmem(e.obj.pin_pages()?),
         });
+        e.obj.attach();
     }
 
     let moved = place(&ctx, &list, &mut entries)?;

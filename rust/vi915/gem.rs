@@ -3,7 +3,10 @@
 //! GEM buffer objects: shmem-backed, with i915's per-object bookkeeping.
 
 use kernel::{
-    dma_buf::resv::DmaResv,
+    dma_buf::resv::{
+        DmaResv,
+        Locked, //
+    },
     drm::{
         self,
         gem::{
@@ -20,6 +23,7 @@ use kernel::{
             Atomic,
             Relaxed, //
         },
+        Arc,
         Mutex, //
     },
     uapi, //
@@ -34,6 +38,7 @@ use crate::{
         File,
         Vi915File, //
     },
+    stats::Stats,
     userptr,
 };
 
@@ -51,11 +56,41 @@ pub(crate) struct Tiling {
     pub(crate) stride: u32,
 }
 
+/// What `I915_GEM_MADVISE` last said about an object, or that its pages were purged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Madv {
+    /// `I915_MADV_WILLNEED`: the contents must be kept.
+    WillNeed,
+    /// `I915_MADV_DONTNEED`: the pages may be purged when idle.
+    DontNeed,
+    /// The pages were purged; the object stays so for good.
+    Purged,
+}
+
+impl Madv {
+    fn from_raw(raw: u32) -> Self {
+        match raw {
+            0 => Madv::WillNeed,
+            1 => Madv::DontNeed,
+            _ => Madv::Purged,
+        }
+    }
+}
+
 /// Driver data of a vi915 GEM object.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct Bo {
     /// Unique for the device's life: names the object in address spaces without a reference.
     pub(crate) id: u64,
+    /// Size in bytes.
+    size: u64,
+    /// A [`Madv`]; changed only under the object's reservation lock.
+    madv: Atomic<u32>,
+    /// Whether i915 would hold the object's pages: the engine used it, or `SET_DOMAIN` moved it
+    /// to the CPU, since it was created. `DONTNEED` purges an object without pages at once.
+    attached: Atomic<bool>,
+    /// The device's object statistics.
+    stats: Arc<Stats>,
     /// `I915_CACHING_*` as `GET_CACHING` reports it.
     pub(crate) caching: Atomic<u32>,
     #[pin]
@@ -69,9 +104,18 @@ impl gem::DriverObject for Bo {
     /// The notifier of a userptr object.
     type Args = Option<Pin<KBox<userptr::Notifier>>>;
 
-    fn new(dev: &Vi915Device, _size: usize, userptr: Self::Args) -> impl PinInit<Self, Error> {
+    fn new(dev: &Vi915Device, size: usize, userptr: Self::Args) -> impl PinInit<Self, Error> {
+        let bytes = size as u64;
         try_pin_init!(Bo {
             id: dev.next_object_id.fetch_add(1, Relaxed),
+            size: bytes,
+            madv: Atomic::new(Madv::WillNeed as u32),
+            attached: Atomic::new(false),
+            // Counted as the initializer runs: from here on the drop un-counts it.
+            stats: {
+                dev.stats.created(bytes);
+                dev.stats.clone()
+            },
             caching: Atomic::new(uapi::I915_CACHING_CACHED),
             tiling <- kernel::new_mutex!(Tiling::default()),
             userptr,
@@ -89,6 +133,46 @@ impl gem::DriverObject for Bo {
     fn close(obj: &Object, file: &drm::File<Vi915File>) {
         // i915 unbinds the object from the file's address spaces when a handle is closed.
         file.inner().unbind(obj.id);
+    }
+}
+
+impl Bo {
+    /// Returns what `MADVISE` last said, or [`Madv::Purged`].
+    pub(crate) fn madv(&self) -> Madv {
+        Madv::from_raw(self.madv.load(Relaxed))
+    }
+
+    /// Whether the object counts as purgeable in [`Stats`] when its state is `madv`.
+    fn purgeable(&self, madv: Madv) -> bool {
+        madv == Madv::DontNeed && self.userptr.is_none()
+    }
+
+    /// Sets the state; the caller holds the object's reservation lock (`_resv`).
+    pub(crate) fn set_madv(&self, _resv: &Locked<'_>, madv: Madv) {
+        let old = Madv::from_raw(self.madv.xchg(madv as u32, Relaxed));
+        match (self.purgeable(old), self.purgeable(madv)) {
+            (false, true) => self.stats.purgeable(self.size, true),
+            (true, false) if madv == Madv::Purged => self.stats.purged(self.size),
+            (true, false) => self.stats.purgeable(self.size, false),
+            _ => {}
+        }
+    }
+
+    /// Whether the object's pages are attached (see [`Bo::attach`]).
+    pub(crate) fn attached(&self) -> bool {
+        self.attached.load(Relaxed)
+    }
+
+    /// Records that the engine or the CPU domain needed the pages, as i915 would keep them.
+    pub(crate) fn attach(&self) {
+        self.attached.store(true, Relaxed);
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Bo {
+    fn drop(self: Pin<&mut Self>) {
+        self.stats.freed(self.size, self.purgeable(self.madv()));
     }
 }
 

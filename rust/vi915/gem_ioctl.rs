@@ -33,9 +33,10 @@ use crate::{
     },
     gem::{
         self,
+        Madv,
         Object, //
     },
-    user,
+    purge, user,
     userptr::{
         self,
         Userptr, //
@@ -295,9 +296,29 @@ impl Vi915File {
         // The CPU domain needs the pages: get them now, as i915 does (for a userptr this pins
         // them, and fails with EFAULT if the range is gone).
         match &obj.userptr {
-            Some(n) => drop(userptr::pages(n)?),
+            Some(n) => drop(userptr::pages(&obj, n)?),
             None => drop(obj.pin_pages()?),
         }
+        obj.attach();
+        Ok(0)
+    }
+
+    /// IOCTL: gem_madvise: Mark the object's contents as needed or not; report whether they
+    /// still exist. See [`purge`].
+    pub(crate) fn gem_madvise(
+        dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_madvise,
+        file: &File,
+    ) -> Result<u32> {
+        let madv = match args.madv {
+            uapi::I915_MADV_WILLNEED => Madv::WillNeed,
+            uapi::I915_MADV_DONTNEED => Madv::DontNeed,
+            _ => return Err(EINVAL),
+        };
+        let obj = gem::lookup(file, args.handle)?;
+        let resv = gem::resv(&obj).lock()?;
+        args.retained = u32::from(purge::madvise(dev, &obj, &resv, madv));
         Ok(0)
     }
 

@@ -85,8 +85,6 @@ pub(crate) struct Mapping {
 /// A submitted batch.
 #[pin_data]
 pub(crate) struct Request {
-    /// The ring place; its drop lets the next submitter in.
-    pub(crate) ring_slot: Slot,
     pub(crate) ctx: Arc<Context>,
     /// The objects, sorted by `start`, never overlapping.
     pub(crate) maps: KVec<Mapping>,
@@ -104,6 +102,9 @@ pub(crate) struct Request {
     pub(crate) fence: SpinLock<Option<DriverFence>>,
     #[pin]
     work: Work<Request>,
+    /// The ring place; its drop lets the next submitter in. Last, so that the pages go first:
+    /// an idle engine holds no pins.
+    pub(crate) ring_slot: Slot,
 }
 
 impl_has_work! {

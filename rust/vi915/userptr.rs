@@ -19,6 +19,7 @@ use kernel::{
         Fence,
         FOREVER, //
     },
+    drm::gem::lru::Shrunk,
     impl_has_work,
     mm::{
         interval_notifier::{
@@ -56,7 +57,11 @@ use kernel::{
 
 use crate::{
     driver::Vi915Device,
-    engine::EngineId, //
+    engine::EngineId,
+    gem::{
+        Madv,
+        Object, //
+    },
 };
 
 /// How often execbuffer re-pins a userptr whose range keeps changing before giving up with
@@ -209,11 +214,13 @@ impl Invalidate for Userptr {
     }
 }
 
-/// Returns the pinned pages of `n`'s range, pinning them if the range changed since they were
-/// pinned (or never was). Call with no driver lock held, from the process that created the
-/// userptr (`EFAULT` otherwise): pinning faults pages in, which may sleep and run userfaultfd
-/// handlers.
-pub(crate) fn pages(n: &Notifier) -> Result<(Arc<PinnedSet>, Seq)> {
+/// Returns the pinned pages of userptr `obj` (whose notifier is `n`), pinning them if the range
+/// changed since they were pinned, or never was, or the shrinker dropped them. Call with no
+/// driver lock held, from the process that created the userptr (`EFAULT` otherwise): pinning
+/// faults pages in, which may sleep and run userfaultfd handlers.
+///
+/// As on i915, a userptr marked `DONTNEED` keeps pages it has, but gets none (`EFAULT`).
+pub(crate) fn pages(obj: &Object, n: &Notifier) -> Result<(Arc<PinnedSet>, Seq)> {
     let u = n.data();
     let task = kernel::current!();
     match task.mm() {
@@ -228,6 +235,9 @@ pub(crate) fn pages(n: &Notifier) -> Result<(Arc<PinnedSet>, Seq)> {
                 return Ok((pages.clone(), seq));
             }
         }
+    }
+    if obj.madv() != Madv::WillNeed {
+        return Err(EFAULT);
     }
     for _ in 0..PIN_ATTEMPTS {
         let seq = n.read_begin();
@@ -255,9 +265,33 @@ pub(crate) fn pages(n: &Notifier) -> Result<(Arc<PinnedSet>, Seq)> {
         };
         drop(_guard);
         drop(old);
+        // The shrinker may take idle pins away.
+        u.dev.reclaimable.move_tail(obj);
         return Ok((set, seq));
     }
     Err(EAGAIN)
+}
+
+/// Drops the pins of `n`'s range if no request uses them any more (for the shrinker); the next
+/// use pins the range again.
+pub(crate) fn release_idle(n: &Notifier) -> Shrunk {
+    let u = n.data();
+    let pages = {
+        let mut s = u.state.lock();
+        if s.active.iter().flatten().any(|f| !f.is_signaled()) {
+            return Shrunk::Busy;
+        }
+        s.seq = None;
+        s.pages.take()
+    };
+    match pages {
+        Some(pages) => {
+            // Unpinning dirties the pages, which takes their locks: not in reclaim.
+            let _ = u.dev.reclaim.enqueue(pages);
+            Shrunk::Freed
+        }
+        None => Shrunk::Nothing,
+    }
 }
 
 /// Records `fence` as the last user of the pages on `engine`: an invalidation waits for it.

@@ -17,17 +17,22 @@ mod gem;
 mod gem_ioctl;
 mod ioctls;
 mod params;
+mod purge;
 mod query;
 mod request;
+mod stats;
 mod user;
 mod userptr;
 mod vm;
 
 use kernel::{
-    drm,
-    faux,
+    drm, faux,
     prelude::*,
-    sync::aref::ARef, //
+    shrinker,
+    sync::{
+        aref::ARef,
+        Arc, //
+    },
 };
 
 use crate::driver::Vi915Driver;
@@ -48,10 +53,12 @@ module! {
 
 /// The loaded module: a faux parent device with one DRM device on it.
 ///
-/// Fields drop in declaration order, which is the teardown order: first the debugfs files (they
-/// live in the DRM device's debugfs directory, which unregistering removes), then the DRM
-/// registration, then the faux device it is bound to.
+/// Fields drop in declaration order, which is the teardown order: first the shrinker (its
+/// callbacks are this module's code), then the debugfs files (they live in the DRM device's
+/// debugfs directory, which unregistering removes), then the DRM registration, then the faux
+/// device it is bound to.
 struct Vi915Module {
+    _shrinker: shrinker::Registration<purge::DeviceShrinker>,
     _debugfs: Pin<KBox<debugfs::DebugFs>>,
     _drm: drm::Registration<'static, Vi915Driver>,
     _faux: faux::Registration,
@@ -92,7 +99,14 @@ impl kernel::Module for Vi915Module {
             GFP_KERNEL,
         )?;
 
+        let shrinker = shrinker::Registration::new(
+            c"vi915",
+            shrinker::DEFAULT_SEEKS,
+            Arc::new(purge::DeviceShrinker(drm_dev.clone()), GFP_KERNEL)?,
+        )?;
+
         Ok(Self {
+            _shrinker: shrinker,
             _debugfs: debugfs,
             _drm: reg,
             _faux: faux,

@@ -14,96 +14,9 @@
 #include "kselftest_harness.h"
 #include "vi915_util.h"
 
-#define MI_NOOP			0x00000000
-#define MI_ARB_CHECK		0x02800000
-#define MI_BATCH_BUFFER_END	0x05000000
-#define MI_STORE_DWORD_IMM	0x10000002
-#define MI_BATCH_BUFFER_START	0x18800101
-#define XY_SRC_COPY_BLT		0x54f00008
-#define XY_COLOR_BLT		0x54300005
-
 /* Addresses used with softpin, in the 48-bit address space. */
-#define SPIN_ADDR	0x400000ull
 #define TARGET_ADDR	0x800000ull
 #define BATCH_ADDR	0xc00000ull
-
-struct spinner {
-	uint32_t handle;
-	uint32_t *map;
-	int fence;
-};
-
-static struct drm_i915_gem_execbuffer2 eb_for(struct drm_i915_gem_exec_object2 *objs,
-					      unsigned int count, uint64_t flags, uint32_t ctx)
-{
-	return (struct drm_i915_gem_execbuffer2){
-		.buffers_ptr = (uintptr_t)objs, .buffer_count = count,
-		.flags = flags, .rsvd1 = ctx,
-	};
-}
-
-/*
- * Starts a batch that loops on itself until spin_end(); its out-fence in ->fence.
- * A preemptible one has an arbitration point (MI_ARB_CHECK) in its loop.
- */
-static int __spin_start(int fd, struct spinner *s, uint32_t ctx, uint64_t ring, int preemptible)
-{
-	struct drm_i915_gem_exec_object2 obj;
-	struct drm_i915_gem_execbuffer2 eb;
-	int ret;
-
-	s->handle = gem_create(fd, 4096);
-	s->map = gem_mmap(fd, s->handle, 4096);
-	if (!s->handle || !s->map)
-		return -ENOMEM;
-	s->map[0] = preemptible ? MI_ARB_CHECK : MI_NOOP;
-	s->map[1] = MI_BATCH_BUFFER_START;
-	s->map[2] = (uint32_t)SPIN_ADDR;
-	s->map[3] = SPIN_ADDR >> 32;
-	s->map[4] = MI_BATCH_BUFFER_END;
-	obj_at(&obj, s->handle, SPIN_ADDR, 0);
-	eb = eb_for(&obj, 1, ring | I915_EXEC_FENCE_OUT, ctx);
-	ret = execbuf(fd, &eb);
-	s->fence = ret ? -1 : (int)(eb.rsvd2 >> 32);
-	return ret;
-}
-
-static int spin_start(int fd, struct spinner *s, uint32_t ctx, uint64_t ring)
-{
-	return __spin_start(fd, s, ctx, ring, 1);
-}
-
-static void spin_end(struct spinner *s)
-{
-	__atomic_store_n(&s->map[1], MI_BATCH_BUFFER_END, __ATOMIC_SEQ_CST);
-}
-
-static void spin_free(int fd, struct spinner *s)
-{
-	munmap(s->map, 4096);
-	gem_close(fd, s->handle);
-	if (s->fence >= 0)
-		close(s->fence);
-}
-
-/* A batch storing value at addr, soft-pinned at BATCH_ADDR. */
-static uint32_t store_batch(int fd, uint64_t addr, uint32_t value)
-{
-	uint32_t b[] = { MI_STORE_DWORD_IMM, (uint32_t)addr, addr >> 32, value,
-			 MI_BATCH_BUFFER_END, MI_NOOP };
-	uint32_t h = gem_create(fd, 4096);
-
-	gem_write(fd, h, 0, b, sizeof(b));
-	return h;
-}
-
-static uint32_t read_u32(int fd, uint32_t handle, uint64_t offset)
-{
-	uint32_t v = 0xbad0bad0;
-
-	gem_read(fd, handle, offset, &v, sizeof(v));
-	return v;
-}
 
 FIXTURE(exec) {
 	int fd;

@@ -14,34 +14,11 @@
 #include "kselftest_harness.h"
 #include "vi915_util.h"
 
-#define MI_ARB_CHECK		0x02800000
-#define MI_BATCH_BUFFER_END	0x05000000
-#define MI_STORE_DWORD_IMM	0x10000002
-#define MI_BATCH_BUFFER_START	0x18800101
-#define XY_SRC_COPY_BLT		0x54f00008
 #define SRC_ADDR		0x1000000ull
 #define DST_ADDR		0x2000000ull
 #define BATCH_ADDR		0x3000000ull
 #define FLAG_ADDR		0x4000000ull
 #define SIZE			(64 * 1024)
-
-static int userptr(int fd, void *ptr, uint64_t size, uint32_t flags, uint32_t *handle)
-{
-	struct drm_i915_gem_userptr u = {
-		.user_ptr = (uintptr_t)ptr, .user_size = size, .flags = flags,
-	};
-	int ret = do_ioctl(fd, DRM_IOCTL_I915_GEM_USERPTR, &u);
-
-	*handle = u.handle;
-	return ret;
-}
-
-static void *map_anon(uint64_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
 
 /*
  * Copies SIZE bytes from src to dst on the blitter; returns the ioctl's error,

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -191,6 +192,127 @@ static inline int fence_wait(int fence, int timeout_ms)
 	struct pollfd p = { .fd = fence, .events = POLLIN };
 
 	return poll(&p, 1, timeout_ms);
+}
+
+static inline int gem_madvise(int fd, uint32_t handle, uint32_t madv, uint32_t *retained)
+{
+	struct drm_i915_gem_madvise m = { .handle = handle, .madv = madv };
+	int ret = do_ioctl(fd, DRM_IOCTL_I915_GEM_MADVISE, &m);
+
+	if (retained)
+		*retained = m.retained;
+	return ret;
+}
+
+/* GEM_USERPTR over [ptr, ptr + size); the handle in *handle. */
+static inline int userptr(int fd, void *ptr, uint64_t size, uint32_t flags, uint32_t *handle)
+{
+	struct drm_i915_gem_userptr u = {
+		.user_ptr = (uintptr_t)ptr, .user_size = size, .flags = flags,
+	};
+	int ret = do_ioctl(fd, DRM_IOCTL_I915_GEM_USERPTR, &u);
+
+	*handle = u.handle;
+	return ret;
+}
+
+/* Private anonymous memory; NULL on failure. */
+static inline void *map_anon(uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+#define MI_NOOP			0x00000000
+#define MI_ARB_CHECK		0x02800000
+#define MI_BATCH_BUFFER_END	0x05000000
+#define MI_STORE_DWORD_IMM	0x10000002
+#define MI_BATCH_BUFFER_START	0x18800101
+#define XY_SRC_COPY_BLT		0x54f00008
+#define XY_COLOR_BLT		0x54300005
+
+/* Where spinners are soft-pinned, in the 48-bit address space. */
+#define SPIN_ADDR	0x400000ull
+
+struct spinner {
+	uint32_t handle;
+	uint32_t *map;
+	int fence;
+};
+
+static inline struct drm_i915_gem_execbuffer2 eb_for(struct drm_i915_gem_exec_object2 *objs,
+						     unsigned int count, uint64_t flags,
+						     uint32_t ctx)
+{
+	return (struct drm_i915_gem_execbuffer2){
+		.buffers_ptr = (uintptr_t)objs, .buffer_count = count,
+		.flags = flags, .rsvd1 = ctx,
+	};
+}
+
+/*
+ * Starts a batch that loops on itself until spin_end(); its out-fence in ->fence.
+ * A preemptible one has an arbitration point (MI_ARB_CHECK) in its loop.
+ */
+static inline int __spin_start(int fd, struct spinner *s, uint32_t ctx, uint64_t ring,
+			       int preemptible)
+{
+	struct drm_i915_gem_exec_object2 obj;
+	struct drm_i915_gem_execbuffer2 eb;
+	int ret;
+
+	s->handle = gem_create(fd, 4096);
+	s->map = gem_mmap(fd, s->handle, 4096);
+	if (!s->handle || !s->map)
+		return -ENOMEM;
+	s->map[0] = preemptible ? MI_ARB_CHECK : MI_NOOP;
+	s->map[1] = MI_BATCH_BUFFER_START;
+	s->map[2] = (uint32_t)SPIN_ADDR;
+	s->map[3] = SPIN_ADDR >> 32;
+	s->map[4] = MI_BATCH_BUFFER_END;
+	obj_at(&obj, s->handle, SPIN_ADDR, 0);
+	eb = eb_for(&obj, 1, ring | I915_EXEC_FENCE_OUT, ctx);
+	ret = execbuf(fd, &eb);
+	s->fence = ret ? -1 : (int)(eb.rsvd2 >> 32);
+	return ret;
+}
+
+static inline int spin_start(int fd, struct spinner *s, uint32_t ctx, uint64_t ring)
+{
+	return __spin_start(fd, s, ctx, ring, 1);
+}
+
+static inline void spin_end(struct spinner *s)
+{
+	__atomic_store_n(&s->map[1], MI_BATCH_BUFFER_END, __ATOMIC_SEQ_CST);
+}
+
+static inline void spin_free(int fd, struct spinner *s)
+{
+	munmap(s->map, 4096);
+	gem_close(fd, s->handle);
+	if (s->fence >= 0)
+		close(s->fence);
+}
+
+/* A batch storing value at addr. */
+static inline uint32_t store_batch(int fd, uint64_t addr, uint32_t value)
+{
+	uint32_t b[] = { MI_STORE_DWORD_IMM, (uint32_t)addr, addr >> 32, value,
+			 MI_BATCH_BUFFER_END, MI_NOOP };
+	uint32_t h = gem_create(fd, 4096);
+
+	gem_write(fd, h, 0, b, sizeof(b));
+	return h;
+}
+
+static inline uint32_t read_u32(int fd, uint32_t handle, uint64_t offset)
+{
+	uint32_t v = 0xbad0bad0;
+
+	gem_read(fd, handle, offset, &v, sizeof(v));
+	return v;
 }
 
 #endif

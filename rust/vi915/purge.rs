@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Purgeable objects: `I915_GEM_MADVISE`, the purge, and the shrinker that reclaims idle memory.
+//!
+//! An object marked `DONTNEED` whose pages are attached (see [`crate::gem::Bo::attach`]) joins
+//! the device's reclaimable LRU; one without is purged at once, as i915 does. The shrinker, and
+//! `i915_gem_drop_caches`, scan the LRU: each object is taken with its reservation lock
+//! (trylocked), and only then is it checked, all under that lock, that it is still `DONTNEED`,
+//! idle (no unsignalled fence) and unpinned (no request holds its pages); `MADVISE` changes the
+//! state and the LRU under the same lock, so a scan never acts on a stale choice. Purging takes
+//! the object off the LRU, whichever list it is on by then. Requests pin what they use, and a pin
+//! of a purged object fails with `EFAULT`, so no purge can pull pages from under the engine.
+//!
+//! Userptrs are never purged; the shrinker drops the pins of idle ones instead (they are taken
+//! again at the next use). See `Documentation/vi915/purge.rst`.
+
+use kernel::{
+    dma_buf::resv::{
+        Locked,
+        Usage, //
+    },
+    drm::gem::lru::{
+        LruShrink,
+        Shrunk, //
+    },
+    prelude::*,
+    shrinker::{
+        CountObjects,
+        ScanObjects,
+        ShrinkControl,
+        Shrinker, //
+    },
+    sync::aref::ARef,
+};
+
+use crate::{
+    driver::{
+        Vi915Data,
+        Vi915Device, //
+    },
+    gem::{
+        Madv,
+        Object, //
+    },
+    userptr,
+};
+
+/// `I915_GEM_MADVISE` on `obj`, whose reservation lock `resv` is: records `madv` (unless the
+/// object was purged) and returns whether the pages still exist (i915's `retained`).
+pub(crate) fn madvise(dev: &Vi915Data, obj: &Object, resv: &Locked<'_>, madv: Madv) -> bool {
+    if obj.madv() != Madv::Purged {
+        obj.set_madv(resv, madv);
+    }
+    if obj.userptr.is_none() {
+        match obj.madv() {
+            Madv::DontNeed if !obj.attached() => {
+                // No pages to keep: discard the storage now, as i915 does, unless something
+                // holds them right now (then the shrinker purges it when it lets go).
+                if purge(obj, resv).is_err() {
+                    dev.reclaimable.move_tail(obj);
+                }
+            }
+            Madv::DontNeed => dev.reclaimable.move_tail(obj),
+            Madv::WillNeed => kernel::drm::gem::lru::Lru::remove(obj),
+            Madv::Purged => {}
+        }
+    }
+    obj.madv() != Madv::Purged
+}
+
+/// Purges `obj` if it is `DONTNEED`, idle and unpinned.
+fn purge(obj: &Object, resv: &Locked<'_>) -> Result {
+    if obj.madv() != Madv::DontNeed {
+        return Err(EINVAL);
+    }
+    if !resv.resv().test_signaled(Usage::Bookkeep) {
+        return Err(EBUSY);
+    }
+    obj.purge(resv)?;
+    obj.set_madv(resv, Madv::Purged);
+    Ok(())
+}
+
+/// What a scan of the reclaimable LRU does with each object.
+struct Reclaim;
+
+impl LruShrink<Object> for Reclaim {
+    fn shrink(obj: &Object, resv: &Locked<'_>) -> Shrunk {
+        if let Some(n) = &obj.userptr {
+            return userptr::release_idle(n);
+        }
+        match purge(obj, resv) {
+            Ok(()) => Shrunk::Freed,
+            Err(e) if e == EBUSY => Shrunk::Busy,
+            // Back to WILLNEED, or purged already.
+            Err(_) => Shrunk::Nothing,
+        }
+    }
+}
+
+/// Reclaims up to `pages` pages from the device's idle reclaimable objects; returns how many
+/// were freed.
+pub(crate) fn shrink(dev: &Vi915Device, pages: usize) -> usize {
+    dev.reclaimable.scan::<Reclaim>(dev, pages).freed
+}
+
+/// The device's shrinker.
+pub(crate) struct DeviceShrinker(pub(crate) ARef<Vi915Device>);
+
+impl Shrinker for DeviceShrinker {
+    fn count(&self, _sc: &ShrinkControl<'_>) -> CountObjects {
+        match self.0.reclaimable.count() {
+            0 => CountObjects::EMPTY,
+            n => CountObjects::new(n),
+        }
+    }
+
+    fn scan(&self, sc: &ShrinkControl<'_>) -> ScanObjects {
+        ScanObjects::freed(shrink(&self.0, sc.nr_to_scan()))
+    }
+}
