@@ -8,10 +8,11 @@
 #   make run        build, boot the guest with vi915 and run the demo
 #   make check      build, boot the guest and run every test
 #   make guest CMD="..."  run CMD as root in the guest with vi915 loaded
+#   make bench      build the perf kernel and run the benchmarks in one guest
 #   make fmt        check rustfmt on the driver and the kernel-crate additions
 #   make docs       build Documentation/vi915 (warnings fail)
 
-.PHONY: all build run check guest fmt docs clean
+.PHONY: all build run check guest bench fmt docs clean
 
 all: build
 
@@ -27,6 +28,9 @@ check: build
 # CMD is passed on literally ($(value ...), single-quoted), not expanded by make.
 guest: build
 	@scripts/guest.sh out/guest '$(subst ','\'',$(value CMD))'
+
+bench:
+	@scripts/bench.sh
 
 fmt:
 	@scripts/kernel.sh debug rustfmtcheck

@@ -61,10 +61,8 @@ mount_buildroot() {
 	fi
 }
 
-# Install Debian packages on the host if a command is missing.
-host_need() {
-	local cmd=$1; shift
-	command -v "$cmd" >/dev/null 2>&1 && return 0
+# Install Debian packages on the host.
+host_install() {
 	log "installing host packages: $*"
 	if [ ! -e "$CACHE/.apt-updated" ]; then
 		mkdir -p "$CACHE"
@@ -72,6 +70,19 @@ host_need() {
 		touch "$CACHE/.apt-updated"
 	fi
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Install Debian packages on the host if a command is missing.
+host_need() {
+	local cmd=$1; shift
+	command -v "$cmd" >/dev/null 2>&1 || host_install "$@"
+}
+
+# Install Debian packages on the host if a module is missing from its Python
+# (/usr/bin/python3: Debian's, which Debian's packages extend).
+host_need_python() {
+	local module=$1; shift
+	/usr/bin/python3 -c "import $module" 2>/dev/null || host_install "$@"
 }
 
 # umount_under DIR: detaches every mount below DIR, deepest first.

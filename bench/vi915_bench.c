@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vi915 benchmarks: each figure is a ratio of vi915 against a floor measured
+ * in the same guest run (the kernel's gup_test, memcpy, a null ioctl, the
+ * same loop without userptrs). Absolute numbers are printed, never judged;
+ * every figure's line contains the word "ratio". Results also go, as JSON, to
+ * the file named by the first argument.
+ *
+ * Figures (see the README's benchmark section):
+ *   1 first-use pin        execbuf on a fresh N MiB userptr / gup_test PIN_FAST
+ *   2 steady state         execbuf+wait with a valid 1 GiB userptr / with 4 KiB
+ *   3 notifier impact      malloc/free, mmap/munmap loops with 10,000 userptrs / none
+ *   4 engine copy          memcpy 64 MiB time / XY_SRC_COPY_BLT 64 MiB time
+ *   5 submission           empty execbuf+wait / GETPARAM; 2 threads / 1 thread
+ *   6 invalidation         munmap covered by N userptrs: cost per userptr, N=10,000 / N=100
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <mm/gup_test.h>
+
+#include "../selftests/vi915/vi915_util.h"
+
+#define MiB		(1024ull * 1024)
+#define GiB		(1024 * MiB)
+#define USERPTR_ADDR	0x100000000ull
+#define SRC_ADDR	0x200000000ull
+#define DST_ADDR	0x300000000ull
+#define BATCH_ADDR	0x10000ull
+#define FOLL_WRITE	1
+
+static int fd, card = -1;
+static FILE *json;
+static int first_figure = 1;
+static char drop_caches[128];
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "vi915_bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Starts a figure's JSON object; fields follow with field(). */
+static void figure_begin(int id, const char *name)
+{
+	fprintf(json, "%s\n    {\"figure\": %d, \"name\": \"%s\"", first_figure ? "" : ",", id, name);
+	first_figure = 0;
+}
+
+static void field(const char *name, double value)
+{
+	fprintf(json, ", \"%s\": %.4f", name, value);
+}
+
+static void figure_end(void)
+{
+	fprintf(json, "}");
+}
+
+/*
+ * Prints a ratio line and records it: "ratio" is vi915's figure over its floor,
+ * judged against target (at most, or at least if at_least).
+ */
+static void ratio(int id, const char *what, double value, double target, int at_least)
+{
+	int met = at_least ? value >= target : value <= target;
+
+	printf("fig%d %s: ratio %.3f (target %s %.2f: %s)\n", id, what, value,
+	       at_least ? ">=" : "<=", target, met ? "met" : "missed");
+	fprintf(json, "%s\n    {\"figure\": %d, \"ratio_of\": \"%s\", \"ratio\": %.4f, "
+		"\"target\": %.2f, \"at_least\": %s, \"met\": %s}",
+		first_figure ? "" : ",", id, what, value, target, at_least ? "true" : "false",
+		met ? "true" : "false");
+	first_figure = 0;
+}
+
+/* Waits for the engines, purges/unpins what is idle and drains deferred unpinning. */
+static void settle(void)
+{
+	write_file(drop_caches, "0x7f");
+}
+
+static uint32_t bbe_batch(void)
+{
+	uint32_t b[2] = { MI_BATCH_BUFFER_END, MI_NOOP };
+	uint32_t h = gem_create(fd, 4096);
+
+	if (!h || gem_write(fd, h, 0, b, sizeof(b)))
+		die("batch");
+	return h;
+}
+
+/* An execbuffer of an empty batch with the given objects before it. */
+static int exec_with(uint32_t *handles, uint64_t *addrs, int n, uint32_t batch, uint32_t ctx)
+{
+	struct drm_i915_gem_exec_object2 objs[n + 1];
+	struct drm_i915_gem_execbuffer2 eb;
+	int i;
+
+	for (i = 0; i < n; i++)
+		obj_at(&objs[i], handles[i], addrs[i], 0);
+	obj_at(&objs[n], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, n + 1, I915_EXEC_RENDER, ctx);
+	return execbuf(fd, &eb);
+}
+
+static void *map_populated(uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	return p;
+}
+
+/* Figure 1: pinning a fresh userptr in execbuf against the kernel's own pin benchmark. */
+static void fig1_first_use_pin(void)
+{
+	static const int sizes[] = { 1, 16, 256 };
+	int gup = open("/sys/kernel/debug/gup_test", O_RDWR);
+	uint32_t batch = bbe_batch();
+	unsigned int s;
+
+	if (gup < 0)
+		die("/sys/kernel/debug/gup_test (CONFIG_GUP_TEST)");
+	for (s = 0; s < 3; s++) {
+		uint64_t size = sizes[s] * MiB;
+		int reps = sizes[s] >= 256 ? 7 : 15, r;
+		double t_gup[15], t_exec[15], g, e;
+		void *mem = map_populated(size);
+		char what[64];
+
+		/* Alternating the two keeps drifts of this noisy machine out of the ratio. */
+		for (r = 0; r < reps; r++) {
+			struct gup_test gt = {
+				.addr = (uintptr_t)mem, .size = size,
+				.nr_pages_per_call = size / 4096, .gup_flags = FOLL_WRITE,
+			};
+			uint64_t addr = USERPTR_ADDR;
+			uint32_t u;
+			double t0;
+
+			if (ioctl(gup, PIN_FAST_BENCHMARK, &gt))
+				die("PIN_FAST_BENCHMARK");
+			t_gup[r] = gt.get_delta_usec;
+			if (userptr(fd, mem, size, 0, &u))
+				die("userptr");
+			t0 = now_us();
+			if (exec_with(&u, &addr, 1, batch, 0))
+				die("execbuf");
+			t_exec[r] = now_us() - t0;
+			gem_wait(fd, u, -1);
+			gem_close(fd, u);
+			settle();
+		}
+		g = median(t_gup, reps);
+		e = median(t_exec, reps);
+		printf("fig1 first-use pin %d MiB: execbuf %.0f us, gup_test PIN_FAST %.0f us\n",
+		       sizes[s], e, g);
+		figure_begin(1, "first-use pin");
+		field("mib", sizes[s]);
+		field("execbuf_us", e);
+		field("gup_pin_fast_us", g);
+		figure_end();
+		snprintf(what, sizeof(what), "first-use pin %d MiB, execbuf / gup_test PIN_FAST",
+			 sizes[s]);
+		ratio(1, what, e / g, 1.10, 0);
+		munmap(mem, size);
+	}
+	gem_close(fd, batch);
+	close(gup);
+}
+
+/* Time of one execbuf + wait naming u, averaged over loops. */
+static double exec_wait_us(uint32_t u, uint32_t batch, int loops)
+{
+	uint64_t addr = USERPTR_ADDR;
+	double t0 = now_us();
+	int i;
+
+	for (i = 0; i < loops; i++) {
+		if (exec_with(&u, &addr, 1, batch, 0))
+			die("execbuf");
+		gem_wait(fd, batch, -1);
+	}
+	return (now_us() - t0) / loops;
+}
+
+/* Figure 2: a valid userptr costs the same per submission whatever its size. */
+static void fig2_steady_state(void)
+{
+	uint32_t batch = bbe_batch(), big, small;
+	void *bmem = map_populated(GiB), *smem = map_populated(4096);
+	double tb, ts, b[9], m[9];
+	int r;
+
+	if (userptr(fd, bmem, GiB, 0, &big) || userptr(fd, smem, 4096, 0, &small))
+		die("userptr");
+	/* First use pins; not timed. */
+	exec_wait_us(big, batch, 1);
+	exec_wait_us(small, batch, 1);
+	for (r = 0; r < 9; r++) {
+		b[r] = exec_wait_us(big, batch, 100);
+		m[r] = exec_wait_us(small, batch, 100);
+	}
+	tb = median(b, 9);
+	ts = median(m, 9);
+	printf("fig2 steady state: execbuf+wait with a valid 1 GiB userptr %.1f us, 4 KiB %.1f us\n",
+	       tb, ts);
+	figure_begin(2, "steady state");
+	field("gib_us", tb);
+	field("kib_us", ts);
+	figure_end();
+	ratio(2, "steady-state execbuf+wait, 1 GiB userptr / 4 KiB userptr", tb / ts, 1.05, 0);
+	gem_close(fd, big);
+	gem_close(fd, small);
+	gem_close(fd, batch);
+	settle();
+	munmap(bmem, GiB);
+	munmap(smem, 4096);
+}
+
+/* Per-iteration time of malloc/free (mmap-backed sizes) or of mmap/munmap. */
+static double loop_us(int use_mmap, int loops)
+{
+	double t[7], t0;
+	int r, i;
+
+	for (r = 0; r < 7; r++) {
+		t0 = now_us();
+		for (i = 0; i < loops; i++) {
+			if (use_mmap) {
+				char *p = mmap(NULL, 64 * 1024, PROT_READ | PROT_WRITE,
+					       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+				if (p == MAP_FAILED)
+					die("mmap");
+				p[0] = 1;
+				munmap(p, 64 * 1024);
+			} else {
+				/* Above glibc's mmap threshold: every free unmaps. */
+				volatile char *p = malloc(256 * 1024);
+
+				if (!p)
+					die("malloc");
+				p[0] = 1;
+				free((void *)p);
+			}
+		}
+		t[r] = (now_us() - t0) / loops;
+	}
+	return median(t, 7);
+}
+
+/* Figure 3: 10,000 live userptrs must not slow unrelated memory management down. */
+static void fig3_notifier_impact(void)
+{
+	const int n = 10000;
+	uint64_t size = 64 * 1024;
+	uint32_t *handles = calloc(n, sizeof(*handles));
+	char *mem = mmap(NULL, n * size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	double mf0, mm0, mf1, mm1;
+	int i;
+
+	if (!handles || mem == MAP_FAILED)
+		die("fig3 memory");
+	mf0 = loop_us(0, 2000);
+	mm0 = loop_us(1, 2000);
+	for (i = 0; i < n; i++)
+		if (userptr(fd, mem + i * size, size, 0, &handles[i]))
+			die("userptr");
+	mf1 = loop_us(0, 2000);
+	mm1 = loop_us(1, 2000);
+	printf("fig3 malloc/free: %.2f us with 0 userptrs, %.2f us with %d\n", mf0, mf1, n);
+	printf("fig3 mmap/munmap: %.2f us with 0 userptrs, %.2f us with %d\n", mm0, mm1, n);
+	figure_begin(3, "notifier impact");
+	field("malloc_free_us_0", mf0);
+	field("malloc_free_us_10000", mf1);
+	field("mmap_munmap_us_0", mm0);
+	field("mmap_munmap_us_10000", mm1);
+	figure_end();
+	ratio(3, "malloc/free with 10,000 userptrs / with none", mf1 / mf0, 1.05, 0);
+	ratio(3, "mmap/munmap with 10,000 userptrs / with none", mm1 / mm0, 1.05, 0);
+	for (i = 0; i < n; i++)
+		gem_close(fd, handles[i]);
+	munmap(mem, n * size);
+	free(handles);
+}
+
+/* Figure 4: the engine's copy against the CPU's. */
+static void fig4_engine_copy(void)
+{
+	const uint64_t size = 64 * MiB;
+	const uint32_t pitch = 16384, rows = size / pitch;
+	uint32_t b[] = {
+		XY_SRC_COPY_BLT, 0x03cc0000 | pitch, 0,
+		rows << 16 | pitch / 4, (uint32_t)DST_ADDR, DST_ADDR >> 32, 0, pitch,
+		(uint32_t)SRC_ADDR, SRC_ADDR >> 32, MI_BATCH_BUFFER_END, MI_NOOP,
+	};
+	uint32_t src = gem_create(fd, size), dst = gem_create(fd, size), batch = gem_create(fd, 4096);
+	uint32_t *smap = gem_mmap(fd, src, size), *dmap = gem_mmap(fd, dst, size);
+	char *a = map_populated(size), *c = map_populated(size);
+	struct drm_i915_gem_exec_object2 objs[3];
+	struct drm_i915_gem_execbuffer2 eb;
+	double tb[5], tm[5], t0, blit, cpu;
+	uint64_t i;
+	int r;
+
+	if (!smap || !dmap || gem_write(fd, batch, 0, b, sizeof(b)))
+		die("fig4 objects");
+	/* The mappings keep both objects' page arrays: a pin does not look pages up again. */
+	for (i = 0; i < size / 4; i++)
+		smap[i] = (uint32_t)(i * 2654435761u);
+	memset(dmap, 0, size);
+	obj_at(&objs[0], src, SRC_ADDR, 0);
+	obj_at(&objs[1], dst, DST_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[2], batch, BATCH_ADDR, 0);
+	memset(a, 1, size);
+	for (r = 0; r < 5; r++) {
+		eb = eb_for(objs, 3, I915_EXEC_BLT, 0);
+		t0 = now_us();
+		if (execbuf(fd, &eb))
+			die("blit execbuf");
+		gem_wait(fd, dst, -1);
+		tb[r] = now_us() - t0;
+		t0 = now_us();
+		memcpy(c, a, size);
+		tm[r] = now_us() - t0;
+		__asm__ volatile("" : : "r"(c) : "memory");
+	}
+	for (i = 0; i < size / 4; i += 4099)
+		if (dmap[i] != (uint32_t)(i * 2654435761u))
+			die("fig4: the blit copied wrong data");
+	blit = median(tb, 5);
+	cpu = median(tm, 5);
+	printf("fig4 64 MiB copy: XY_SRC_COPY_BLT %.0f us (%.0f MiB/s), memcpy %.0f us (%.0f MiB/s)\n",
+	       blit, 64 / blit * 1e6, cpu, 64 / cpu * 1e6);
+	figure_begin(4, "engine copy");
+	field("blit_us", blit);
+	field("memcpy_us", cpu);
+	figure_end();
+	ratio(4, "engine copy throughput, XY_SRC_COPY_BLT / memcpy", cpu / blit, 0.8, 1);
+	munmap(smap, size);
+	munmap(dmap, size);
+	munmap(a, size);
+	munmap(c, size);
+	gem_close(fd, src);
+	gem_close(fd, dst);
+	gem_close(fd, batch);
+}
+
+struct submitter {
+	uint32_t ctx, batch;
+	int loops;
+	double us;
+};
+
+static void *submit_loop(void *arg)
+{
+	struct submitter *s = arg;
+	double t0 = now_us();
+	int i;
+
+	for (i = 0; i < s->loops; i++) {
+		if (exec_with(NULL, NULL, 0, s->batch, s->ctx))
+			die("execbuf");
+		gem_wait(fd, s->batch, -1);
+	}
+	s->us = now_us() - t0;
+	return NULL;
+}
+
+static uint32_t context_create(void)
+{
+	struct drm_i915_gem_context_create c = {};
+
+	if (do_ioctl(fd, DRM_IOCTL_I915_GEM_CONTEXT_CREATE, &c))
+		die("context");
+	return c.ctx_id;
+}
+
+/* Figure 5: what a submission costs over a system call, and how it scales. */
+static void fig5_submission(void)
+{
+	const int loops = 2000;
+	struct submitter s[2];
+	pthread_t t[2];
+	double te[7], tg[7], t0, one, two, exec, null_ioctl;
+	int r, i, v;
+
+	s[0] = (struct submitter){ .ctx = context_create(), .batch = bbe_batch(), .loops = loops };
+	s[1] = (struct submitter){ .ctx = context_create(), .batch = bbe_batch(), .loops = loops };
+	for (r = 0; r < 7; r++) {
+		t0 = now_us();
+		for (i = 0; i < loops; i++)
+			getparam(fd, I915_PARAM_CHIPSET_ID, &v);
+		tg[r] = (now_us() - t0) / loops;
+		submit_loop(&s[0]);
+		te[r] = s[0].us / loops;
+	}
+	exec = median(te, 7);
+	null_ioctl = median(tg, 7);
+	/* Where the time goes: the ioctl, then the wait for the engine. */
+	for (r = 0; r < 7; r++) {
+		double t1, ioctl_us = 0, wait_us = 0;
+
+		for (i = 0; i < loops / 10; i++) {
+			t0 = now_us();
+			if (exec_with(NULL, NULL, 0, s[0].batch, s[0].ctx))
+				die("execbuf");
+			t1 = now_us();
+			gem_wait(fd, s[0].batch, -1);
+			ioctl_us += t1 - t0;
+			wait_us += now_us() - t1;
+		}
+		te[r] = ioctl_us / (loops / 10);
+		tg[r] = wait_us / (loops / 10);
+	}
+	printf("fig5 empty execbuf+wait %.2f us (ioctl %.2f us, wait %.2f us), GETPARAM %.2f us\n",
+	       exec, median(te, 7), median(tg, 7), null_ioctl);
+	for (r = 0; r < 5; r++) {
+		submit_loop(&s[0]);
+		te[r] = loops / s[0].us;
+		for (i = 0; i < 2; i++)
+			pthread_create(&t[i], NULL, submit_loop, &s[i]);
+		for (i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		tg[r] = 2 * loops / (s[0].us > s[1].us ? s[0].us : s[1].us);
+	}
+	one = median(te, 5);
+	two = median(tg, 5);
+	printf("fig5 submissions: 1 thread %.0f/s, 2 threads (own contexts) %.0f/s\n",
+	       one * 1e6, two * 1e6);
+	figure_begin(5, "submission");
+	field("execbuf_wait_us", exec);
+	field("getparam_us", null_ioctl);
+	field("one_thread_per_s", one * 1e6);
+	field("two_threads_per_s", two * 1e6);
+	figure_end();
+	ratio(5, "empty execbuf+wait / GETPARAM", exec / null_ioctl, 5, 0);
+	ratio(5, "throughput, 2 submitting threads / 1", two / one, 1.8, 1);
+	gem_close(fd, s[0].batch);
+	gem_close(fd, s[1].batch);
+}
+
+/*
+ * Figure 6: munmap of a range covered by n pinned, idle userptrs (one per
+ * page); returns the median munmap time. Also measures, into *unrelated, an
+ * munmap of a page no userptr covers while the n userptrs are alive.
+ */
+static double munmap_covered_us(int n, double *unrelated)
+{
+	uint32_t *handles = calloc(n, sizeof(*handles)), batch = bbe_batch();
+	uint64_t *addrs = calloc(n, sizeof(*addrs));
+	double t[3], u[101], t0;
+	int r, i;
+
+	if (!handles || !addrs)
+		die("fig6 memory");
+	for (r = 0; r < 3; r++) {
+		char *mem = map_populated((uint64_t)n * 4096);
+
+		for (i = 0; i < n; i++) {
+			if (userptr(fd, mem + (uint64_t)i * 4096, 4096, 0, &handles[i]))
+				die("userptr");
+			addrs[i] = USERPTR_ADDR + (uint64_t)i * 4096;
+		}
+		/* Pin them all, then let the request finish: idle, pinned. */
+		if (exec_with(handles, addrs, n, batch, 0))
+			die("execbuf");
+		gem_wait(fd, batch, -1);
+		if (r == 0) {
+			for (i = 0; i < 101; i++) {
+				void *p = map_populated(4096);
+
+				t0 = now_us();
+				munmap(p, 4096);
+				u[i] = now_us() - t0;
+			}
+			*unrelated = median(u, 101);
+		}
+		t0 = now_us();
+		munmap(mem, (uint64_t)n * 4096);
+		t[r] = now_us() - t0;
+		for (i = 0; i < n; i++)
+			gem_close(fd, handles[i]);
+		settle();
+	}
+	gem_close(fd, batch);
+	free(handles);
+	free(addrs);
+	return median(t, 3);
+}
+
+static void fig6_invalidation(void)
+{
+	static const int ns[] = { 1, 100, 10000 };
+	double t[3], u[3];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		t[i] = munmap_covered_us(ns[i], &u[i]);
+		printf("fig6 munmap covered by %d userptrs: %.0f us (%.2f us per userptr); "
+		       "unrelated munmap %.2f us\n", ns[i], t[i], t[i] / ns[i], u[i]);
+		figure_begin(6, "invalidation");
+		field("n", ns[i]);
+		field("munmap_us", t[i]);
+		field("unrelated_munmap_us", u[i]);
+		figure_end();
+	}
+	/* O(k) in the userptrs hit: the cost per userptr does not grow with N. */
+	ratio(6, "munmap cost per covering userptr, N=10000 / N=100",
+	      (t[2] / ns[2]) / (t[1] / ns[1]), 1.5, 0);
+	/* O(log N) in the userptrs not hit. */
+	ratio(6, "munmap of an uncovered page, N=10000 / N=1", u[2] / u[0], 1.5, 0);
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = argc > 2 ? argv[2] : "123456";
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: vi915_bench RESULTS.json [FIGURES]\n");
+		return 2;
+	}
+	fd = open_i915("renderD", 128);
+	card = open_i915("card", 0);
+	if (fd < 0 || card < 0)
+		die("no i915 device");
+	debugfs_path(card, "i915_gem_drop_caches", drop_caches, sizeof(drop_caches));
+	json = fopen(argv[1], "w");
+	if (!json)
+		die(argv[1]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("guest: %ld vCPUs\n", sysconf(_SC_NPROCESSORS_ONLN));
+	fprintf(json, "{\"vcpus\": %ld, \"results\": [", sysconf(_SC_NPROCESSORS_ONLN));
+	if (strchr(only, '1'))
+		fig1_first_use_pin();
+	if (strchr(only, '2'))
+		fig2_steady_state();
+	if (strchr(only, '3'))
+		fig3_notifier_impact();
+	if (strchr(only, '4'))
+		fig4_engine_copy();
+	if (strchr(only, '5'))
+		fig5_submission();
+	if (strchr(only, '6'))
+		fig6_invalidation();
+	fprintf(json, "\n]}\n");
+	fclose(json);
+	return 0;
+}
