@@ -54,6 +54,7 @@ use crate::{
         Object, //
     },
     gem_ioctl::walk_extensions,
+    heapsort,
     request::{
         Backing,
         Mapping,
@@ -266,7 +267,7 @@ pub(crate) fn execbuffer2(
             GFP_KERNEL,
         )?;
     }
-    maps.sort_unstable_by_key(|m| m.start);
+    heapsort::sort_by_key(&mut maps, |m| m.start);
     let batch = entries[index_of[batch_index]].offset + u64::from(args.batch_start_offset);
     let mut request = Some(Request::new(slot, ctx.clone(), maps, batch, deps)?);
     let fence_out = flags & u64::from(uapi::I915_EXEC_FENCE_OUT) != 0;

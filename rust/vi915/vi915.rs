@@ -15,6 +15,7 @@ mod execbuf;
 mod file;
 mod gem;
 mod gem_ioctl;
+mod heapsort;
 mod ioctls;
 mod params;
 mod purge;
