@@ -235,9 +235,13 @@ pub(crate) fn execbuffer2(
                 e.seq = Some(seq);
                 Backing::User(set)
             }
-            None => Backing::Shmem(e.obj.pin_pages()?),
+            None => {
+                let pages = e.obj.pin_pages()?;
+                // i915 now holds the pages: a later DONTNEED keeps them until the shrinker runs.
+                e.obj.attach();
+                Backing::Shmem(pages)
+            }
         });
-        e.obj.attach();
     }
 
     let moved = place(&ctx, &list, &mut entries)?;
