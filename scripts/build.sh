@@ -12,10 +12,7 @@
 if [ "${1:-}" = --clippy ]; then
 	# The kernel crate (with the patches' additions) and the driver.
 	rm -f "$OBJ/debug/rust/kernel.o" "$OBJ/debug/drivers/gpu/drm/vi915/vi915.o"
+	# kernel.sh fails on any warning, clippy's included.
 	"$TOP/scripts/kernel.sh" debug CLIPPY=1 rust/kernel.o drivers/gpu/drm/vi915/vi915.o
-	if grep -E '^(warning|error)' "$OBJ/debug/build.log"; then
-		grep -E -A12 '^(warning|error)' "$OBJ/debug/build.log" >&2
-		die "clippy is not clean"
-	fi
 	log "clippy clean"
 fi

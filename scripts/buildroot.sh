@@ -1,27 +1,39 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Creates the Debian trixie build root (clang/LLVM, rustc, bindgen, linux-source-7.3).
+# Creates the Debian trixie build root: clang/LLVM, rustc, bindgen and
+# linux-source-7.3, at the newest versions in vi915's ranges that trixie and
+# trixie-backports serve (scripts/toolchain.sh). What was installed is kept in
+# $BUILDROOT/.vi915-toolchain; a build root made for other ranges is updated.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/scripts/toolchain.sh"
 
-STAMP=$BUILDROOT/.vi915-buildroot-v2
-[ -e "$STAMP" ] && exit 0
+record=$BUILDROOT/.vi915-toolchain
+[ -e "$record" ] && [ "$(head -1 "$record")" = "$TOOLCHAIN_SPEC" ] && exit 0
 
 debootstrap_into trixie "$BUILDROOT"
 echo "deb $MIRROR trixie-backports main" >"$BUILDROOT/etc/apt/sources.list.d/backports.list"
+# Stale Release files are accepted; their signatures are still checked.
 echo 'Acquire::Check-Valid-Until "false";' >"$BUILDROOT/etc/apt/apt.conf.d/99vi915"
-# The Rust toolchain and the kernel source come from trixie-backports, the rest from trixie.
-cat >"$BUILDROOT/etc/apt/preferences.d/vi915" <<PREF
-Package: rustc rustfmt rust-clippy rust-src libstd-rust-* linux-source-7.3
-Pin: release n=trixie-backports
-Pin-Priority: 990
-PREF
-in_buildroot apt-get update -qq
-in_buildroot env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	gcc libc6-dev make flex bison bc libelf-dev libssl-dev python3 cpio kmod xz-utils \
-	clang lld llvm bindgen ccache python3-sphinx \
-	"rustc=$RUSTC_VERSION" "rust-src=$RUSTC_VERSION" "rustfmt=$RUSTC_VERSION" \
-	"rust-clippy=$RUSTC_VERSION" "linux-source-7.3=$LINUX_SOURCE_VERSION" \
-	>"$CACHE/apt-buildroot.log" 2>&1 || die "apt-get failed, see $CACHE/apt-buildroot.log"
+rm -f "$BUILDROOT/etc/apt/preferences.d/vi915"
+log "updating the build root's package lists"
+in_buildroot apt-get update -qq >"$CACHE/apt-update.log" 2>&1 ||
+	die "apt-get update failed in the build root, see $CACHE/apt-update.log"
+log "choosing the toolchain: $TOOLCHAIN_SPEC"
+mapfile -t chosen < <(resolve_toolchain)
+# resolve_toolchain ran in a process substitution: an empty answer means it stopped.
+[ ${#chosen[@]} -gt 0 ] || die "could not choose a toolchain"
+apt_preferences "${chosen[@]}" >"$BUILDROOT/etc/apt/preferences.d/vi915"
+log "installing: ${chosen[*]}"
+# shellcheck disable=SC2086
+in_buildroot env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	--no-install-recommends --allow-downgrades $BUILDROOT_PKGS "${chosen[@]}" \
+	>"$CACHE/apt-buildroot.log" 2>&1 || {
+	tail -20 "$CACHE/apt-buildroot.log" >&2
+	die "apt-get install failed, see $CACHE/apt-buildroot.log"
+}
 in_buildroot apt-get clean
-touch "$STAMP"
+{
+	echo "$TOOLCHAIN_SPEC"
+	printf '%s\n' "${chosen[@]}"
+} >"$record"
 log "build root ready"

@@ -5,8 +5,8 @@
 # CONFIG is debug or perf (configs/base.config + configs/CONFIG.config).
 # TARGET defaults to "bzImage modules".
 . "$(dirname "$0")/lib.sh"
-
-LINUX_SOURCE_SHA256=76df1affb19f24926949369be1d74b60071c963c598ce8780bddd4bbf0fc3bc4
+. "$TOP/scripts/series.sh"
+. "$TOP/scripts/toolchain.sh"
 
 cfg=${1:?usage: kernel.sh debug|perf [target...]}
 shift
@@ -16,18 +16,20 @@ targets=("$@")
 
 "$TOP/scripts/buildroot.sh"
 
-# 1. Pristine source, checked against the pinned checksum.
-if [ ! -e "$SRC/.vi915-pristine" ]; then
-	tarball=$BUILDROOT$LINUX_SOURCE_TARBALL
-	echo "$LINUX_SOURCE_SHA256  $tarball" | sha256sum -c --quiet - ||
-		die "linux-source-7.3 checksum mismatch"
-	log "extracting $(basename "$tarball")"
+# 1. Pristine source: the tarball of the linux-source-7.3 package apt
+# installed (and verified) in the build root; extracted again when that
+# package changes. The package version and the kernel's 7.3.y are recorded.
+tarball=$BUILDROOT$LINUX_SOURCE_TARBALL
+source_version=$(in_buildroot dpkg-query -W -f '${Version}' linux-source-7.3)
+if [ "$(cat "$SRC/.vi915-pristine" 2>/dev/null)" != "$source_version" ]; then
+	log "extracting linux-source-7.3 $source_version"
 	rm -rf "$SRC"
 	mkdir -p "$SRC"
 	tar -xf "$tarball" -C "$SRC" --strip-components=1
 	mkdir -p "$SRC/.vi915-applied"
-	touch "$SRC/.vi915-pristine"
+	echo "$source_version" >"$SRC/.vi915-pristine"
 fi
+toolchain_report "$OUT/toolchain-$cfg.txt"
 
 # 2. The patch series. What is applied is kept beside the tree; when the
 # series changes, the old one is reversed and the new one applied, so files
@@ -35,25 +37,39 @@ fi
 applied=$SRC/.vi915-applied
 dirty=$SRC/.vi915-patching
 if [ -e "$dirty" ] || ! diff -qr "$applied" "$TOP/patches" >/dev/null 2>&1; then
+	# A fresh extraction has nothing to reverse. After an interrupted run, or
+	# when something edited a patched file in the tree (make rustfmt, say),
+	# reversing fails: then every file either series touches is taken from
+	# the tarball again, and those the tarball lacks (the series created
+	# them) are removed.
+	restore=0
+	[ -e "$dirty" ] && restore=1
 	touch "$dirty"
-	if [ ! -f "$applied/series" ] || ! tac "$applied/series" | while read -r p; do
-		patch -d "$SRC" -p1 -R -s -f <"$applied/$p" >/dev/null || exit 1
-	done; then
-		# An interrupted run, or something edited a patched file in the tree
-		# (make rustfmt, say): take every file either series touches from the
-		# tarball again.
-		files=$(cat "$applied"/*.patch "$TOP"/patches/*.patch 2>/dev/null |
-			sed -n 's|^+++ b/||p' | sort -u)
-		log "restoring pristine $(echo "$files" | wc -l) files"
-		# shellcheck disable=SC2086
-		tar -xf "$BUILDROOT$LINUX_SOURCE_TARBALL" -C "$SRC" --strip-components=1 \
-			$(printf 'linux-source-7.3/%s ' $files)
+	if [ $restore = 0 ] && [ -f "$applied/series" ] &&
+		! tac "$applied/series" | while read -r p; do
+			patch -d "$SRC" -p1 -R -s -f <"$applied/$p" >/dev/null || exit 1
+		done; then
+		restore=1
+	fi
+	if [ $restore = 1 ]; then
+		shopt -s nullglob
+		both=("$applied"/*.patch "$TOP"/patches/*.patch)
+		shopt -u nullglob
+		mapfile -t files < <(series_files "${both[@]}")
+		log "restoring ${#files[@]} files of the pristine tree"
+		mapfile -t have < <(tar -tf "$tarball" | sed -n 's|^linux-source-7.3/||p' | sort -u |
+			comm -12 - <(printf '%s\n' "${files[@]}" | sort -u))
+		for f in "${files[@]}"; do
+			rm -f "$SRC/$f"
+		done
+		[ ${#have[@]} = 0 ] || tar -xf "$tarball" -C "$SRC" --strip-components=1 \
+			"${have[@]/#/linux-source-7.3/}"
 	fi
 	rm -rf "$applied"
 	mkdir -p "$applied"
 	while read -r p; do
 		log "applying $p"
-		patch -d "$SRC" -p1 -s -f -N <"$TOP/patches/$p" || die "$p does not apply"
+		apply_patch "$SRC" "$TOP/patches/$p"
 		cp "$TOP/patches/$p" "$applied/"
 	done <"$TOP/patches/series"
 	cp "$TOP/patches/series" "$applied/series"
@@ -87,9 +103,10 @@ obj=$OBJ/$cfg
 mkdir -p "$obj"
 frag=$obj/vi915.config
 cat "$TOP/configs/base.config" "$TOP/configs/$cfg.config" >"$frag.new"
+llvm=$(llvm_suffix)
 kmake() {
-	in_buildroot make -C /cache/linux-src O="/cache/obj/$cfg" LLVM=1 CC="ccache clang" \
-		-j"$(nproc)" "$@"
+	in_buildroot make -C /cache/linux-src O="/cache/obj/$cfg" LLVM="$llvm" \
+		CC="ccache clang$llvm" -j"$(nproc)" "$@"
 }
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$obj/.config" ] ||
 	! cmp -s "$TOP/Kconfig" "$obj/vi915.Kconfig"; then
@@ -121,4 +138,13 @@ kmake "${targets[@]}" >"$obj/build.log" 2>&1 || {
 	grep -E 'error|Error' -A5 "$obj/build.log" | head -60 >&2
 	die "kernel build failed, see $obj/build.log"
 }
+# The build is warning-free: any compiler or clippy warning from Rust, or from
+# modpost about vi915, fails it. The crates are removed so that the next
+# build compiles them again and repeats the warning.
+if grep -qE -e '^warning(\[[A-Za-z0-9_:-]+\])?: ' -e '^WARNING: modpost: .*vi915' "$obj/build.log"; then
+	grep -E -A12 -e '^warning(\[[A-Za-z0-9_:-]+\])?: ' -e '^WARNING: modpost: .*vi915' \
+		"$obj/build.log" | head -80 >&2
+	rm -f "$obj/rust/kernel.o" "$obj/drivers/gpu/drm/vi915/vi915.o"
+	die "the $cfg build has warnings, see $obj/build.log"
+fi
 log "built $cfg"

@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Common settings for the vi915 build and test scripts. Sourced, not run.
 
-set -euo pipefail
+set -Eeuo pipefail
+# No silent exit: every failing command names its script, line and command.
+trap 'rc=$?; printf "[vi915] error: %s:%s: \"%s\" failed (exit %s)\n" \
+	"${BASH_SOURCE[0]#"$TOP"/}" "$LINENO" "$BASH_COMMAND" "$rc" >&2' ERR
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Everything downloaded or built lives here, outside the repository, and is reused.
@@ -13,12 +16,9 @@ SRC=$CACHE/linux-src
 OBJ=$CACHE/obj
 OUT=$TOP/out
 
-# Pinned toolchain (see Documentation/vi915/build.rst).
-RUSTC_VERSION=1.96.1+dfsg1-2~bpo13+1
-LINUX_SOURCE_VERSION=7.3.4-1~bpo13+1
 LINUX_SOURCE_TARBALL=/usr/src/linux-source-7.3.tar.xz
 
-log() { printf '[vi915] %s\n' "$*" >&2; }
+log() { printf '[vi915 %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { printf '[vi915] error: %s\n' "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root: the build uses chroot, mounts and debootstrap"
