@@ -9,10 +9,15 @@
 #   make check      build, boot the guest and run every test
 #   make guest CMD="..."  run CMD as root in the guest with vi915 loaded
 #   make bench      build the perf kernel and run the benchmarks in one guest
+#   make stress     build, boot the guest and run the long stress tests
+#   make oldest     build the kernel crate and the driver, with clippy, on the
+#                   oldest Rust toolchain in range (trixie's own)
+#   make guard      check that a fresh machine could build: the archive still
+#                   serves the toolchain and the series applies to its source
 #   make fmt        check rustfmt on the driver and the kernel-crate additions
 #   make docs       build Documentation/vi915 (warnings fail)
 
-.PHONY: all build run check guest bench fmt docs clean
+.PHONY: all build run check guest bench stress oldest guard fmt docs clean
 
 all: build
 
@@ -31,6 +36,15 @@ guest: build
 
 bench:
 	@scripts/bench.sh
+
+stress: build
+	@scripts/stress.sh
+
+oldest:
+	@scripts/oldest.sh
+
+guard:
+	@scripts/guard.sh
 
 fmt:
 	@scripts/kernel.sh debug rustfmtcheck

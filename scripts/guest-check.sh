@@ -6,6 +6,7 @@ out=/vi915/out
 igt=/usr/libexec/igt-gpu-tools
 
 mkdir -p $out/kunit $out/selftests $out/igt
+dpkg-query -W -f '${Version}\n' igt-gpu-tools-tests >$out/igt-version
 # KUnit suites of the kernel and of vi915 (they ran at boot and at insmod).
 for dir in /sys/kernel/debug/kunit/*/; do
 	[ -f "$dir/results" ] && cat "$dir/results" >"$out/kunit/$(basename "$dir").ktap"
