@@ -24,12 +24,24 @@ die() { printf '[vi915] error: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root: the build uses chroot, mounts and debootstrap"
 
 # One build at a time per cache: checkouts share the kernel tree and objects.
+# The outermost script holds the lock and, when it exits, takes down the
+# build root's mounts: left mounted, an `rm -rf` of the cache would delete
+# through them, the host's /dev included.
+VI915_OUTERMOST=""
 if [ -z "${VI915_LOCKED:-}" ]; then
 	mkdir -p "$CACHE"
 	exec 9>"$CACHE/.lock"
 	flock 9 || die "cannot lock $CACHE"
 	export VI915_LOCKED=1
+	VI915_OUTERMOST=1
+	trap on_exit EXIT
 fi
+
+# on_exit: what the outermost script does last (scripts with an EXIT trap of
+# their own call it from there).
+on_exit() {
+	[ -z "$VI915_OUTERMOST" ] || umount_under "$BUILDROOT"
+}
 
 # Run a command inside the build root with a clean environment. Stable LANG
 # and HOME keep ccache hits across runs.
