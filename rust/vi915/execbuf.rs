@@ -609,7 +609,9 @@ fn relocate(
             let presumed = at
                 + core::mem::offset_of!(uapi::drm_i915_gem_relocation_entry, presumed_offset)
                     as u64;
-            user::write(presumed, &target_offset)?;
+            // As in i915, a failed write-back is ignored: the relocation is already applied, and
+            // failing now would leave the object patched while userspace believes it is not.
+            let _ = user::write(presumed, &target_offset);
         }
     }
     Ok(())

@@ -108,6 +108,43 @@ TEST_F(exec, store_dword_relocation)
 	gem_close(self->fd, batch);
 }
 
+/*
+ * As on i915, telling userspace where a relocation's target went is a
+ * courtesy: relocations in read-only memory are applied, and the execbuffer
+ * succeeds although presumed_offset cannot be written back.
+ */
+TEST_F(exec, relocations_in_read_only_memory)
+{
+	uint32_t b[] = { MI_STORE_DWORD_IMM, 0, 0, 0x4321, MI_BATCH_BUFFER_END, MI_NOOP };
+	struct drm_i915_gem_relocation_entry *reloc = map_anon(4096);
+	struct drm_i915_gem_exec_object2 objs[2] = {};
+	struct drm_i915_gem_execbuffer2 eb = eb_for(objs, 2, I915_EXEC_RENDER, 0);
+	uint32_t target = gem_create(self->fd, 4096), batch = gem_create(self->fd, 4096);
+	uint64_t patched = 0;
+
+	ASSERT_NE(NULL, reloc);
+	gem_write(self->fd, batch, 0, b, sizeof(b));
+	*reloc = (struct drm_i915_gem_relocation_entry){
+		.target_handle = target, .offset = 4, .delta = 128, .presumed_offset = -1,
+		.read_domains = I915_GEM_DOMAIN_RENDER, .write_domain = I915_GEM_DOMAIN_RENDER,
+	};
+	ASSERT_EQ(0, mprotect(reloc, 4096, PROT_READ));
+	objs[0].handle = target;
+	objs[1].handle = batch;
+	objs[1].relocation_count = 1;
+	objs[1].relocs_ptr = (uintptr_t)reloc;
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	ASSERT_EQ(0, gem_wait(self->fd, target, -1));
+	EXPECT_EQ(0x4321, read_u32(self->fd, target, 128));
+	gem_read(self->fd, batch, 4, &patched, sizeof(patched));
+	EXPECT_EQ(objs[0].offset + 128, patched);
+	/* Not written back: the memory is read-only. */
+	EXPECT_EQ((uint64_t)-1, reloc->presumed_offset);
+	gem_close(self->fd, target);
+	gem_close(self->fd, batch);
+	munmap(reloc, 4096);
+}
+
 TEST_F(exec, blit_copy_and_fill)
 {
 	const uint64_t size = 512 * 512 * 4;
