@@ -107,8 +107,14 @@ impl Stats {
 }
 
 impl fmt::Display for Counts {
-    /// One `name objects bytes` line per tally.
+    /// First i915's line, `N objects, B bytes` for the allocated objects (IGT reads it with
+    /// `"%i objects"`), then one `name objects bytes` line per tally.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} objects, {} bytes",
+            self.allocated.objects, self.allocated.bytes
+        )?;
         for (name, t) in [
             ("allocated", self.allocated),
             ("purgeable", self.purgeable),

@@ -56,6 +56,7 @@ FIXTURE_TEARDOWN(purge)
 
 static int read_counts(const char *path, struct counts *c)
 {
+	unsigned long long objects, bytes;
 	char buf[512], *line;
 	struct tally t;
 	char name[32];
@@ -63,7 +64,11 @@ static int read_counts(const char *path, struct counts *c)
 
 	if (read_file(path, buf, sizeof(buf)))
 		return -1;
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+	/* i915's first line, as IGT reads it ("%i objects"). */
+	line = strtok(buf, "\n");
+	if (!line || sscanf(line, "%llu objects, %llu bytes", &objects, &bytes) != 2)
+		return -1;
+	for (line = strtok(NULL, "\n"); line; line = strtok(NULL, "\n")) {
 		if (sscanf(line, "%31s %llu %llu", name, &t.objects, &t.bytes) != 3)
 			return -1;
 		if (!strcmp(name, "allocated"))
@@ -78,6 +83,8 @@ static int read_counts(const char *path, struct counts *c)
 			return -1;
 		found++;
 	}
+	if (objects != c->allocated.objects || bytes != c->allocated.bytes)
+		return -1;
 	return found == 4 ? 0 : -1;
 }
 
