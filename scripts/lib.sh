@@ -74,6 +74,8 @@ mount_buildroot() {
 }
 
 # Install Debian packages on the host.
+# The host's package lists are updated once per cache, and again when an
+# install fails with them (the archive moved since).
 host_install() {
 	log "installing host packages: $*"
 	if [ ! -e "$CACHE/.apt-updated" ]; then
@@ -81,7 +83,15 @@ host_install() {
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq
 		touch "$CACHE/.apt-updated"
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
+		>"$CACHE/apt-host.log" 2>&1 && return 0
+	log "retrying with fresh package lists"
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
+		>"$CACHE/apt-host.log" 2>&1 || {
+		tail -20 "$CACHE/apt-host.log" >&2
+		die "cannot install $* on the host, see $CACHE/apt-host.log"
+	}
 }
 
 # Install Debian packages on the host if a command is missing.
