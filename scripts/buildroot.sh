@@ -15,13 +15,8 @@ echo "deb $MIRROR trixie-backports main" >"$BUILDROOT/etc/apt/sources.list.d/bac
 # Stale Release files are accepted; their signatures are still checked.
 echo 'Acquire::Check-Valid-Until "false";' >"$BUILDROOT/etc/apt/apt.conf.d/99vi915"
 rm -f "$BUILDROOT/etc/apt/preferences.d/vi915"
-log "updating the build root's package lists"
-in_buildroot apt-get update -qq >"$CACHE/apt-update.log" 2>&1 ||
-	die "apt-get update failed in the build root, see $CACHE/apt-update.log"
 log "choosing the toolchain: $TOOLCHAIN_SPEC"
-mapfile -t chosen < <(resolve_toolchain)
-# resolve_toolchain ran in a process substitution: an empty answer means it stopped.
-[ ${#chosen[@]} -gt 0 ] || die "could not choose a toolchain"
+choose_toolchain "$CACHE/apt-update.log"
 apt_preferences "${chosen[@]}" >"$BUILDROOT/etc/apt/preferences.d/vi915"
 log "installing: ${chosen[*]}"
 # shellcheck disable=SC2086

@@ -22,10 +22,7 @@ mkdir -p "$scratch/src" "$scratch/none"
 
 # 1. The toolchain, chosen as a fresh build root would choose it.
 log "guard: updating the build root's package lists"
-in_buildroot apt-get update -qq >"$scratch/apt-update.log" 2>&1 ||
-	die "guard: apt-get update failed, see $scratch/apt-update.log"
-mapfile -t chosen < <(resolve_toolchain)
-[ ${#chosen[@]} -gt 0 ] || die "guard: a fresh build root could not choose a toolchain"
+choose_toolchain "$scratch/apt-update.log"
 log "guard: a fresh build root would install ${chosen[*]}"
 # Only these preferences, not the installed build root's.
 apt_preferences "${chosen[@]}" >"$scratch/preferences"
@@ -61,12 +58,7 @@ dpkg-deb --fsys-tarfile "$scratch"/"$KERNEL_SOURCE_PKG"_*.deb |
 tarball=$scratch$LINUX_SOURCE_TARBALL
 mapfile -t files < <(series_files "$TOP"/patches/*.patch)
 log "guard: extracting the ${#files[@]} files the series touches from ${source_pv#*=}"
-# Files the series creates are not in the tarball: tar names them and extracts the rest.
-tar -xf "$tarball" -C "$scratch/src" --strip-components=1 \
-	linux-source-7.3/scripts/min-tool-version.sh "${files[@]/#/linux-source-7.3/}" 2>"$scratch/tar.log" || true
-grep -v -e 'Not found in archive' -e 'Exiting with failure status' "$scratch/tar.log" >&2 && {
-	die "guard: cannot extract $tarball"
-}
+extract_pristine "$tarball" "$scratch/src" scripts/min-tool-version.sh "${files[@]}"
 while read -r p; do
 	apply_patch "$scratch/src" "$TOP/patches/$p"
 done <"$TOP/patches/series"

@@ -57,13 +57,10 @@ if [ -e "$dirty" ] || ! diff -qr "$applied" "$TOP/patches" >/dev/null 2>&1; then
 		shopt -u nullglob
 		mapfile -t files < <(series_files "${both[@]}")
 		log "restoring ${#files[@]} files of the pristine tree"
-		mapfile -t have < <(tar -tf "$tarball" | sed -n 's|^linux-source-7.3/||p' | sort -u |
-			comm -12 - <(printf '%s\n' "${files[@]}" | sort -u))
 		for f in "${files[@]}"; do
 			rm -f "$SRC/$f"
 		done
-		[ ${#have[@]} = 0 ] || tar -xf "$tarball" -C "$SRC" --strip-components=1 \
-			"${have[@]/#/linux-source-7.3/}"
+		extract_pristine "$tarball" "$SRC" "${files[@]}"
 	fi
 	rm -rf "$applied"
 	mkdir -p "$applied"

@@ -39,3 +39,15 @@ apply_patch() {
 	fi
 	patch -d "$dir" -p1 -F0 -f -N -s <"$patch" >/dev/null
 }
+
+# extract_pristine TARBALL DIR FILE...: the FILEs (paths in the tree) that the
+# linux-source tarball has, extracted into DIR; those it lacks (files the
+# series creates) are skipped.
+extract_pristine() {
+	local tarball=$1 dir=$2 have
+	shift 2
+	mapfile -t have < <(tar -tf "$tarball" | sed -n 's|^linux-source-7.3/||p' | sort -u |
+		comm -12 - <(printf '%s\n' "$@" | sort -u))
+	[ ${#have[@]} = 0 ] || tar -xf "$tarball" -C "$dir" --strip-components=1 \
+		"${have[@]/#/linux-source-7.3/}"
+}

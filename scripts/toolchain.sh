@@ -101,6 +101,17 @@ $(offers $(for n in $(seq "$LLVM_MIN" "$LLVM_MAX"); do echo "clang-$n lld-$n llv
 	echo "$KERNEL_SOURCE_PKG=$src"
 }
 
+# choose_toolchain LOG: updates the build root's package lists (output in LOG)
+# and sets the array `chosen` to resolve_toolchain's answer, as a fresh build
+# root would choose.
+choose_toolchain() {
+	in_buildroot apt-get update -qq >"$1" 2>&1 ||
+		die "apt-get update failed in the build root, see $1"
+	mapfile -t chosen < <(resolve_toolchain)
+	# resolve_toolchain ran in a process substitution: an empty answer means it stopped.
+	[ ${#chosen[@]} -gt 0 ] || die "could not choose a toolchain"
+}
+
 # apt_preferences PKG=VERSION...: an apt preferences file that makes exactly
 # these versions the candidates, whichever suite serves them (dependencies
 # such as libstd-rust-1.97 follow from the pinned packages).
