@@ -33,3 +33,9 @@ __rust_helper void rust_helper_dma_fence_end_signalling(bool cookie)
 	dma_fence_end_signalling(cookie);
 }
 #endif
+
+__rust_helper bool rust_helper_dma_fence_has_ops(struct dma_fence *fence,
+						 const struct dma_fence_ops *ops)
+{
+	return rcu_access_pointer(fence->ops) == ops;
+}

@@ -8,11 +8,15 @@
 //! and nothing may fail, a [`DriverFence`] with the next sequence number. Only the holder of the
 //! [`DriverFence`] can signal it, exactly once; dropping it unsignalled signals `-ECANCELED`.
 //!
+//! To act when a fence signals without waiting for it, embed a [`Callback`]: it runs its
+//! [`Notify`] once the fence it waits for signals, and never after it is dropped.
+//!
 //! C header: [`include/linux/dma-fence.h`](srctree/include/linux/dma-fence.h)
 
 use crate::{
     alloc::Flags,
     error::to_result,
+    new_spinlock,
     prelude::*,
     sync::aref::{
         ARef,
@@ -22,6 +26,7 @@ use crate::{
         Atomic,
         Relaxed, //
     },
+    sync::SpinLock,
     time::Jiffies,
     types::Opaque,
 };
@@ -132,6 +137,143 @@ impl Fence {
             ret => Err(Error::from_errno(ret as i32)),
         }
     }
+}
+
+impl Fence {
+    /// Returns the names given to a fence created by [`FenceAllocation::init`], or `None` for
+    /// another driver's fence, or for one of ours that has signalled (its ops are detached
+    /// then).
+    #[inline]
+    pub fn driver_names(&self) -> Option<&'static FenceNames> {
+        // SAFETY: The fence is valid (type invariant); the helper only compares the pointer.
+        let ours = unsafe { bindings::dma_fence_has_ops(self.as_raw(), &DRIVER_FENCE_OPS) };
+        if !ours {
+            return None;
+        }
+        // SAFETY: Only `FenceAllocation::init` gives a fence these ops, so this is the `fence`
+        // field of a `RawDriverFence`, alive while we hold a reference; `names` is never written
+        // after the fence is initialized.
+        Some(unsafe { driver_fence_names(self.as_raw()) })
+    }
+}
+
+/// What a [`Callback`] does when the fence it waits for signals.
+pub trait Notify: Send + Sync {
+    /// Called once the fence signals, in the signaller's context (possibly an interrupt) and
+    /// under the fence's lock: it must not sleep, nor use the fence or the callback.
+    fn notify(&self);
+}
+
+/// A callback run when a fence signals: embed it, pinned, and point it at a fence with
+/// [`Callback::wait_for`].
+///
+/// It waits for one fence at a time. Pointing it at another fence, or dropping it, first takes it
+/// off the fence it waited for, so that [`Notify::notify`] never runs after that.
+///
+/// # Invariants
+///
+/// When `fence` is `Some`, `cb` was added to that fence's callback list with
+/// [`callback_trampoline`] (it may have run since), and the reference keeps the fence alive.
+#[pin_data(PinnedDrop)]
+pub struct Callback<T: Notify> {
+    #[pin]
+    cb: Opaque<bindings::dma_fence_cb>,
+    #[pin]
+    fence: SpinLock<Option<ARef<Fence>>>,
+    data: T,
+}
+
+/// Initializes the lock of every [`Callback`]: outside the generic code, so that all callbacks
+/// share one lock class, whichever crate instantiates them.
+#[inline(never)]
+fn new_callback_lock() -> impl PinInit<SpinLock<Option<ARef<Fence>>>> {
+    new_spinlock!(None, "dma_fence::Callback::fence")
+}
+
+// SAFETY: `cb` is only used by the fence code, under the fence's lock, and by `wait_for` and
+// `drop` under `fence`'s lock; `T` is `Send`.
+unsafe impl<T: Notify> Send for Callback<T> {}
+// SAFETY: Shared access goes through `wait_for` (serialized by `fence`'s lock) and `data` (`T` is
+// `Sync`).
+unsafe impl<T: Notify> Sync for Callback<T> {}
+
+impl<T: Notify> Callback<T> {
+    /// Creates a callback that waits for nothing yet.
+    pub fn new(data: T) -> impl PinInit<Self> {
+        pin_init!(Self {
+            cb: Opaque::uninit(),
+            fence <- new_callback_lock(),
+            data,
+        })
+    }
+
+    /// Returns the data the callback notifies.
+    #[inline]
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// Makes the callback wait for `fence` (and no longer for the fence it waited for before).
+    ///
+    /// A callback is only ever built in place ([`Callback::new`] is a [`PinInit`]) and is
+    /// `!Unpin`, so a shared reference is enough: its address stays the same until it is dropped.
+    ///
+    /// Returns `false`, and waits for nothing, if `fence` has signalled already.
+    pub fn wait_for(&self, fence: &Fence) -> bool {
+        let mut current = self.fence.lock();
+        if let Some(old) = current.take() {
+            if ptr::eq(old.as_raw(), fence.as_raw()) && !old.is_signaled() {
+                *current = Some(old);
+                return true;
+            }
+            // SAFETY: By the type invariant, `cb` was added to `old`, which is alive. Whether or
+            // not it was still on the list, the fence's lock taken here means it is not running.
+            unsafe { bindings::dma_fence_remove_callback(old.as_raw(), self.cb.get()) };
+        }
+        // SAFETY: `cb` is pinned, on no fence's list (above), and taken off this one before it is
+        // freed (`drop`). The trampoline is the one matching `T`.
+        let ret = unsafe {
+            bindings::dma_fence_add_callback(
+                fence.as_raw(),
+                self.cb.get(),
+                Some(callback_trampoline::<T>),
+            )
+        };
+        if ret != 0 {
+            // `ENOENT`: already signalled.
+            return false;
+        }
+        // INVARIANT: `cb` is on `fence`'s list, and this reference keeps the fence alive.
+        *current = Some(fence.into());
+        true
+    }
+}
+
+#[pinned_drop]
+impl<T: Notify> PinnedDrop for Callback<T> {
+    fn drop(self: Pin<&mut Self>) {
+        if let Some(old) = self.fence.lock().take() {
+            // SAFETY: As in `wait_for`: afterwards the callback is off the list and not running.
+            unsafe { bindings::dma_fence_remove_callback(old.as_raw(), self.cb.get()) };
+        }
+    }
+}
+
+/// Runs a [`Callback`]'s notification.
+///
+/// # Safety
+///
+/// `cb` is the `cb` field of a live `Callback<T>`.
+unsafe extern "C" fn callback_trampoline<T: Notify>(
+    _fence: *mut bindings::dma_fence,
+    cb: *mut bindings::dma_fence_cb,
+) {
+    let cb = cb.cast::<Opaque<bindings::dma_fence_cb>>();
+    // SAFETY: Only `wait_for` adds this function, with the `cb` field of a `Callback<T>`; that
+    // callback is alive, since dropping it takes it off the fence under the fence's lock, which
+    // the signaller holds while calling this.
+    let this = unsafe { &*crate::container_of!(cb, Callback<T>, cb) };
+    this.data.notify();
 }
 
 /// A timeline of driver fences: fences from one context signal in sequence-number order.
@@ -334,6 +476,7 @@ impl Drop for SignallingSection {
 #[macros::kunit_tests(rust_dma_fence)]
 mod tests {
     use super::*;
+    use crate::sync::Arc;
 
     static NAMES: FenceNames = FenceNames {
         driver: c"kunit",
@@ -371,6 +514,53 @@ mod tests {
         assert_eq!(fb.status(), Err(ECANCELED));
         // An allocation never initialized is simply freed.
         drop(FenceAllocation::new(GFP_KERNEL)?);
+        Ok(())
+    }
+
+    struct Count(Arc<Atomic<u32>>);
+
+    impl Notify for Count {
+        fn notify(&self) {
+            self.0.fetch_add(1, Relaxed);
+        }
+    }
+
+    #[test]
+    fn callbacks_run_once_and_move() -> Result {
+        let ctx = FenceContext::new(&NAMES);
+        let a = FenceAllocation::new(GFP_KERNEL)?.init(&ctx);
+        let b = FenceAllocation::new(GFP_KERNEL)?.init(&ctx);
+        let count = Arc::new(Atomic::new(0u32), GFP_KERNEL)?;
+        let cb = KBox::pin_init(Callback::new(Count(count.clone())), GFP_KERNEL)?;
+        assert!(cb.wait_for(a.fence()));
+        // Waiting for the same fence again keeps the one registration.
+        assert!(cb.wait_for(a.fence()));
+        // Moved to `b`: signalling `a` no longer notifies.
+        assert!(cb.wait_for(b.fence()));
+        let fa: ARef<Fence> = a.fence().into();
+        a.signal(None);
+        assert_eq!(count.load(Relaxed), 0);
+        b.signal(None);
+        assert_eq!(count.load(Relaxed), 1);
+        // A signalled fence registers nothing.
+        assert!(!cb.wait_for(&fa));
+        let c = FenceAllocation::new(GFP_KERNEL)?.init(&ctx);
+        assert!(cb.wait_for(c.fence()));
+        // Dropped before the fence signals: never notified.
+        drop(cb);
+        c.signal(None);
+        assert_eq!(count.load(Relaxed), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn driver_names_identify_our_unsignalled_fences() -> Result {
+        let ctx = FenceContext::new(&NAMES);
+        let a = FenceAllocation::new(GFP_KERNEL)?.init(&ctx);
+        assert!(a.fence().driver_names().is_some_and(|n| ptr::eq(n, &NAMES)));
+        let fa: ARef<Fence> = a.fence().into();
+        a.signal(None);
+        assert!(fa.driver_names().is_none());
         Ok(())
     }
 
