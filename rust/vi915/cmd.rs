@@ -191,6 +191,33 @@ impl Rect {
     }
 }
 
+/// Where a batch stopped to let another context run, to resume from there.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Cursor {
+    /// The next command, once the batch has started.
+    ip: Option<u64>,
+    /// Where a second-level batch returns to.
+    ret: Option<u64>,
+}
+
+/// What the engine tells the streamer at a point where it asks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Control {
+    /// Go on.
+    Continue,
+    /// Stop here, to be resumed later (honoured at arbitration points only).
+    Yield,
+}
+
+/// How a batch left the streamer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Outcome {
+    /// It ended.
+    Done,
+    /// It yielded at an arbitration point; its cursor says where to resume.
+    Yielded,
+}
+
 /// The command streamer's state while running one batch.
 struct Streamer<'a, F> {
     vm: AddressSpace<'a>,
@@ -206,13 +233,13 @@ fn addr(lo: u32, hi: u32) -> u64 {
     (u64::from(hi) << 32 | u64::from(lo)) & ADDR_MASK
 }
 
-impl<F: FnMut(Point) -> Result> Streamer<'_, F> {
+impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
     /// Asks `stop` every `CHECK_INTERVAL` commands, or at once at a jump or an arbitration
     /// point.
-    fn check(&mut self, point: Point) -> Result {
+    fn check(&mut self, point: Point) -> Result<Control> {
         self.since_check += 1;
         if point == Point::Command && self.since_check < CHECK_INTERVAL {
-            return Ok(());
+            return Ok(Control::Continue);
         }
         self.since_check = 0;
         (self.stop)(point)
@@ -227,8 +254,9 @@ impl<F: FnMut(Point) -> Result> Streamer<'_, F> {
         Ok(d)
     }
 
-    /// Runs the batch from `ip` to its end.
-    fn run(&mut self, mut ip: u64) -> Result {
+    /// Runs the batch from `ip` to its end, or to an arbitration point where it is told to
+    /// yield: then `cursor` says where to resume.
+    fn run(&mut self, mut ip: u64, cursor: &mut Cursor) -> Result<Outcome> {
         loop {
             self.check(Point::Command)?;
             let header = self.vm.read_u32(ip)?;
@@ -245,8 +273,15 @@ impl<F: FnMut(Point) -> Result> Streamer<'_, F> {
                 }
                 Next::End => match self.ret.take() {
                     Some(to) => ip = to,
-                    None => return Ok(()),
+                    None => return Ok(Outcome::Done),
                 },
+                Next::Yield => {
+                    *cursor = Cursor {
+                        ip: Some(ip + 4),
+                        ret: self.ret,
+                    };
+                    return Ok(Outcome::Yielded);
+                }
             }
         }
     }
@@ -262,7 +297,11 @@ impl<F: FnMut(Point) -> Result> Streamer<'_, F> {
         };
         match opcode {
             op::MI_NOOP | op::MI_USER_INTERRUPT => {}
-            op::MI_ARB_CHECK => self.check(Point::Arbitration)?,
+            op::MI_ARB_CHECK => {
+                if self.check(Point::Arbitration)? == Control::Yield {
+                    return Ok(Next::Yield);
+                }
+            }
             op::MI_BATCH_BUFFER_END => return Ok(Next::End),
             op::MI_STORE_DATA_IMM => {
                 // addr lo, addr hi, then one or two data dwords.
@@ -396,20 +435,29 @@ enum Next {
     Jump(u64),
     /// To the end of the current batch.
     End,
+    /// Out of the streamer, to resume at the next command.
+    Yield,
 }
 
-/// Runs the batch at `batch` in the address space `maps` (sorted by start address) until it
-/// ends. `stop` is asked regularly, and at every jump and arbitration point, whether to stop;
-/// its error ends the batch.
-pub(crate) fn execute(maps: &[Mapping], batch: u64, stop: impl FnMut(Point) -> Result) -> Result {
+/// Runs the batch at `batch` in the address space `maps` (sorted by start address), from where
+/// `cursor` says, until it ends or yields. `stop` is asked regularly, and at every jump and
+/// arbitration point, whether to go on; its error ends the batch, and its [`Control::Yield`] at
+/// an arbitration point stops it there, `cursor` recording where to resume.
+pub(crate) fn execute(
+    maps: &[Mapping],
+    batch: u64,
+    cursor: &mut Cursor,
+    stop: impl FnMut(Point) -> Result<Control>,
+) -> Result<Outcome> {
     let mut s = Streamer {
         vm: AddressSpace::new(maps),
-        ret: None,
+        ret: cursor.ret,
         stop,
         since_check: 0,
     };
     s.check(Point::Jump)?;
-    s.run(batch)
+    let ip = cursor.ip.unwrap_or(batch);
+    s.run(ip, cursor)
 }
 
 #[kunit_tests(vi915_cmd)]
@@ -512,8 +560,17 @@ mod tests {
 
         fn run(&self, batch: &[u32]) -> Result {
             self.put(BATCH, batch)?;
-            execute(&self.maps, BATCH, |_| Ok(()))
+            run_all(&self.maps, BATCH)
         }
+    }
+
+    /// Runs a batch to its end, never yielding.
+    fn run_all(maps: &[Mapping], batch: u64) -> Result {
+        let r = execute(maps, batch, &mut Cursor::default(), |_| {
+            Ok(Control::Continue)
+        })?;
+        assert_eq!(r, Outcome::Done);
+        Ok(())
     }
 
     fn lo(a: u64) -> u32 {
@@ -610,7 +667,7 @@ mod tests {
         assert_eq!(s.get(DATA + 8)?, 0);
         // With memory above the compare value, the batch goes on.
         s.put(DATA + 16, &[1])?;
-        execute(&s.maps, BATCH + 0x200, |_| Ok(()))?;
+        run_all(&s.maps, BATCH + 0x200)?;
         assert_eq!(s.get(DATA + 8)?, 3);
         Ok(())
     }
@@ -703,7 +760,7 @@ mod tests {
             Err(EINVAL)
         );
         s.put(BATCH, &[MI_NOOP; PAGE_SIZE / 4])?;
-        assert_eq!(execute(&s.maps, BATCH, |_| Ok(())), Err(EFAULT));
+        assert_eq!(run_all(&s.maps, BATCH), Err(EFAULT));
         Ok(())
     }
 
@@ -715,7 +772,7 @@ mod tests {
             &[MI_ARB_CHECK, MI_BATCH_BUFFER_START, lo(BATCH), hi(BATCH)],
         )?;
         let (mut asked, mut arbitrations) = (0, 0);
-        let r = execute(&s.maps, BATCH, |point| {
+        let r = execute(&s.maps, BATCH, &mut Cursor::default(), |point| {
             asked += 1;
             if point == Point::Arbitration {
                 arbitrations += 1;
@@ -723,13 +780,60 @@ mod tests {
             if asked == 1000 {
                 Err(EIO)
             } else {
-                Ok(())
+                Ok(Control::Continue)
             }
         });
         assert_eq!(r, Err(EIO));
         assert_eq!(asked, 1000);
         // The start, then an arbitration point and a jump per loop.
         assert_eq!(arbitrations, 500);
+        Ok(())
+    }
+
+    #[test]
+    fn yields_at_arbitration_points_and_resumes() -> Result {
+        let s = Space::new(c"vi915-kunit-cmd-yield")?;
+        // Store 1, arbitrate, store 2 through a second-level batch that arbitrates, store 3.
+        let second = BATCH + 0x100;
+        #[rustfmt::skip]
+        let first_level = [
+            MI_STORE_DWORD_IMM, lo(DATA), hi(DATA), 1,
+            MI_ARB_CHECK,
+            MI_BBS_SECOND_LEVEL, lo(second), hi(second),
+            MI_STORE_DWORD_IMM, lo(DATA), hi(DATA), 3,
+            MI_BATCH_BUFFER_END,
+        ];
+        s.put(BATCH, &first_level)?;
+        #[rustfmt::skip]
+        let second_level = [
+            MI_STORE_DWORD_IMM, lo(DATA), hi(DATA), 2,
+            MI_ARB_CHECK,
+            MI_BATCH_BUFFER_END,
+        ];
+        s.put(second, &second_level)?;
+        let mut cursor = Cursor::default();
+        let mut seen = KVec::new();
+        let step = |cursor: &mut Cursor| {
+            execute(&s.maps, BATCH, cursor, |point| {
+                Ok(if point == Point::Arbitration {
+                    Control::Yield
+                } else {
+                    Control::Continue
+                })
+            })
+        };
+        for _ in 0..3 {
+            let r = step(&mut cursor)?;
+            seen.push((r, s.get(DATA)?), GFP_KERNEL)?;
+        }
+        assert_eq!(
+            &seen[..],
+            &[
+                (Outcome::Yielded, 1),
+                (Outcome::Yielded, 2),
+                (Outcome::Done, 3)
+            ]
+        );
         Ok(())
     }
 }

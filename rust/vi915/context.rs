@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! GEM contexts: an address space, an engine map and i915's per-context parameters.
+//! GEM contexts: an address space, an engine map, a timeline per engine and i915's
+//! per-context parameters.
 
 use kernel::{
+    cred::{
+        capable,
+        Capability, //
+    },
     new_mutex,
     prelude::*,
     sync::{
@@ -21,9 +26,21 @@ use kernel::{
 };
 
 use crate::{
-    engine::EngineId,
+    ban::{
+        Client,
+        Record, //
+    },
+    engine::{
+        Engine,
+        EngineId, //
+    },
+    timeline::Timeline,
     vm::Vm, //
 };
+
+/// i915's range of user priorities (`I915_CONTEXT_MIN/MAX_USER_PRIORITY`).
+const PRIORITIES: core::ops::RangeInclusive<i64> =
+    uapi::I915_CONTEXT_MIN_USER_PRIORITY as i64..=uapi::I915_CONTEXT_MAX_USER_PRIORITY as i64;
 
 /// Context parameters that userspace can change.
 #[derive(Clone, Copy)]
@@ -60,14 +77,24 @@ pub(crate) struct Context {
     pub(crate) used: Atomic<bool>,
     /// Set when the context is destroyed (or its file closed): its requests end with `EIO`.
     pub(crate) cancelled: Atomic<bool>,
+    /// Its queue on each engine, indexed by [`EngineId::index`].
+    timelines: [Arc<Timeline>; EngineId::ALL.len()],
+    /// Its hangs, and whether it is banned.
+    #[pin]
+    pub(crate) record: Record,
 }
 
 impl Context {
-    /// Creates a context with i915's defaults.
-    pub(crate) fn new(id: u32) -> Result<Arc<Self>> {
+    /// Creates a context of `client` with i915's defaults, with a timeline on each of `engines`.
+    pub(crate) fn new(id: u32, engines: &[Arc<Engine>], client: &Arc<Client>) -> Result<Arc<Self>> {
+        let timeline = |id: EngineId| -> Result<Arc<Timeline>> {
+            Timeline::new(engines.get(id.index()).ok_or(EINVAL)?)
+        };
         Arc::pin_init(
             try_pin_init!(Context {
                 id,
+                timelines: [timeline(EngineId::Rcs0)?, timeline(EngineId::Bcs0)?],
+                record <- Record::new(client.clone()),
                 vm: Vm::new()?,
                 params <- new_mutex!(Params {
                     bannable: true,
@@ -81,6 +108,31 @@ impl Context {
             }),
             GFP_KERNEL,
         )
+    }
+
+    /// Returns the context's timeline on engine `id`.
+    pub(crate) fn timeline(&self, id: EngineId) -> &Arc<Timeline> {
+        &self.timelines[id.index()]
+    }
+
+    /// Cancels the context's requests (it was destroyed, or its file closed): the engines stop
+    /// them with `EIO`.
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Relaxed);
+        for t in self.timelines.iter() {
+            t.engine.kick();
+        }
+    }
+
+    /// Records that one of its requests hung and was reset; a banned context's requests are
+    /// stopped.
+    pub(crate) fn mark_guilty(&self) {
+        let p = *self.params.lock();
+        if self.record.mark_guilty(p.bannable, p.recoverable) {
+            for t in self.timelines.iter() {
+                t.engine.kick();
+            }
+        }
     }
 
     /// Marks the context used and returns its engine map.
@@ -124,17 +176,30 @@ impl Context {
         };
         match param {
             uapi::I915_CONTEXT_PARAM_NO_ERROR_CAPTURE => flag(&mut p.no_error_capture),
-            // i915 also refuses to clear it without CAP_SYS_ADMIN (EPERM); vi915 has no
-            // capability check and no bans, so the flag is only recorded.
-            uapi::I915_CONTEXT_PARAM_BANNABLE => flag(&mut p.bannable),
+            uapi::I915_CONTEXT_PARAM_BANNABLE => {
+                if args.size != 0 {
+                    return Err(EINVAL);
+                }
+                // Only an administrator may exempt a context from bans.
+                if args.value == 0 && !capable(Capability::SYS_ADMIN) {
+                    return Err(EPERM);
+                }
+                flag(&mut p.bannable)
+            }
             uapi::I915_CONTEXT_PARAM_RECOVERABLE => flag(&mut p.recoverable),
             uapi::I915_CONTEXT_PARAM_PRIORITY => {
                 if args.size != 0 {
                     return Err(EINVAL);
                 }
                 let prio = args.value as i64;
-                if !(-1023..=1023).contains(&prio) {
+                if !PRIORITIES.contains(&prio) {
                     return Err(EINVAL);
+                }
+                // Raising a priority above the default needs CAP_SYS_NICE, as in i915.
+                if prio > uapi::I915_CONTEXT_DEFAULT_PRIORITY as i64
+                    && !capable(Capability::SYS_NICE)
+                {
+                    return Err(EPERM);
                 }
                 p.priority = prio;
                 Ok(())

@@ -3,7 +3,12 @@
 //! The context ioctls.
 
 use kernel::{
+    cred::{
+        capable,
+        Capability, //
+    },
     prelude::*,
+    sync::atomic::Relaxed,
     uapi, //
 };
 
@@ -26,7 +31,7 @@ impl Vi915File {
     /// IOCTL: gem_context_create_ext: Create a context, with its own address space; extensions
     /// may set its parameters first.
     pub(crate) fn context_create(
-        _dev: &Device,
+        dev: &Device,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_context_create_ext,
         file: &File,
@@ -34,8 +39,13 @@ impl Vi915File {
         if args.flags & !CREATE_FLAGS != 0 {
             return Err(EINVAL);
         }
-        // Every engine runs its requests in order: each context is a single timeline anyway.
-        let ctx = Context::new(0)?;
+        let client = &file.inner().client;
+        if client.banned() {
+            return Err(EIO);
+        }
+        // A context's requests run in order on each engine; SINGLE_TIMELINE (one order across
+        // engines) is accepted as i915 accepts it, and orders nothing more.
+        let ctx = Context::new(0, &dev.engines, client)?;
         if args.flags & uapi::I915_CONTEXT_CREATE_FLAGS_USE_EXTENSIONS != 0 {
             walk_extensions(args.extensions, |name, at| match name {
                 uapi::I915_CONTEXT_CREATE_EXT_SETPARAM => {
@@ -51,7 +61,7 @@ impl Vi915File {
         }
         let params = *ctx.params.lock();
         args.ctx_id = file.inner().add_context(|id| {
-            let ctx = Context::new(id)?;
+            let ctx = Context::new(id, &dev.engines, client)?;
             *ctx.params.lock() = params;
             Ok(ctx)
         })?;
@@ -69,6 +79,29 @@ impl Vi915File {
             return Err(EINVAL);
         }
         file.inner().remove_context(args.ctx_id)?;
+        Ok(0)
+    }
+
+    /// IOCTL: get_reset_stats: How many of a context's requests were reset for hanging, and, for
+    /// an administrator, how many resets the device has done.
+    pub(crate) fn reset_stats(
+        dev: &Device,
+        _reg: &(),
+        args: &mut uapi::drm_i915_reset_stats,
+        file: &File,
+    ) -> Result<u32> {
+        if args.flags != 0 || args.pad != 0 {
+            return Err(EINVAL);
+        }
+        let ctx = file.inner().context(args.ctx_id)?;
+        args.reset_count = if capable(Capability::SYS_ADMIN) {
+            dev.engines.iter().map(|e| e.resets.load(Relaxed)).sum()
+        } else {
+            0
+        };
+        args.batch_active = ctx.record.guilty.load(Relaxed);
+        // A reset stops only the guilty request: no innocent one is ever lost.
+        args.batch_pending = 0;
         Ok(0)
     }
 

@@ -93,16 +93,13 @@ pub(crate) struct Vi915Data {
 }
 
 impl Vi915Data {
-    /// Returns engine `id`.
-    pub(crate) fn engine(&self, id: EngineId) -> &Arc<Engine> {
-        &self.engines[id.index()]
-    }
-
-    /// Returns the class of the vi915 engine `fence` belongs to, if it is one of ours.
+    /// Returns the class of the vi915 engine `fence` belongs to, if it is one of ours and has not
+    /// signalled.
     pub(crate) fn engine_class_of(&self, fence: &Fence) -> Option<u16> {
+        let names = fence.driver_names()?;
         self.engines
             .iter()
-            .find(|e| e.timeline.context() == fence.context())
+            .find(|e| core::ptr::eq(e.id.names(), names))
             .map(|e| e.id.class())
     }
 
@@ -274,7 +271,7 @@ impl drm::Driver for Vi915Driver {
             drm_i915_reg_read, RENDER_ALLOW, Vi915File::invalid),
         (I915_GET_RESET_STATS,
             wr::<uapi::drm_i915_reset_stats>(uapi::DRM_I915_GET_RESET_STATS),
-            drm_i915_reset_stats, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_reset_stats, RENDER_ALLOW, Vi915File::reset_stats),
         (I915_GEM_USERPTR, wr::<uapi::drm_i915_gem_userptr>(uapi::DRM_I915_GEM_USERPTR),
             drm_i915_gem_userptr, RENDER_ALLOW, Vi915File::gem_userptr),
         (I915_GEM_CONTEXT_GETPARAM,

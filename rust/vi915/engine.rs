@@ -1,15 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The software engines: each an ordered workqueue running requests one at a time, in
-//! submission order, with a bounded number of requests in flight.
+//! The software engines and their scheduler.
+//!
+//! Each engine runs the requests of many timelines ([`Timeline`]: a context's queue on the
+//! engine), one request at a time, on a work item of its own queue. The engine keeps a list of
+//! the timelines that have queued requests. The next request to run is the oldest request of a
+//! timeline whose dependencies have signalled, of the highest priority, the first in the list
+//! among equals; a timeline that used up its slice goes to the back of the list (round robin).
+//!
+//! A request whose dependencies have not signalled waits on a fence callback, which kicks the
+//! engine when it fires: nothing polls. The running request is asked at each of its arbitration
+//! points (`MI_ARB_CHECK`) whether to yield, which it does when a request of a higher priority is
+//! ready, or when it has used its timeslice and a request of the same priority is ready; it
+//! resumes later where it stopped. At a batch boundary the same rules pick the next request.
+//! A batch that does not reach an arbitration point within `preempt_timeout_ms` of being asked to
+//! yield, or within `heartbeat_interval_ms` at all (with hang detection on), is reset: its
+//! request ends with `EIO` and its context is found guilty ([`crate::ban`]).
+//!
+//! See `Documentation/vi915/engine.rst` for the lock order.
 
 use kernel::{
     dma_buf::fence::{
-        FenceContext,
-        FenceNames, //
+        FenceNames,
+        SignallingSection, //
     },
-    new_condvar,
-    new_mutex,
+    impl_has_work,
+    list::{
+        List,
+        ListArc, //
+    },
+    new_condvar, new_mutex, new_work,
     prelude::*,
     sync::{
         atomic::{
@@ -18,17 +38,30 @@ use kernel::{
         },
         Arc,
         CondVar,
-        Mutex,
-        MutexGuard, //
+        Mutex, //
+    },
+    time::{
+        Instant,
+        Monotonic, //
     },
     uapi,
-    workqueue::OwnedQueue, //
+    workqueue::{
+        OwnedQueue,
+        Work,
+        WorkItem, //
+    },
 };
 
-use crate::params::Params;
-
-/// Requests an engine accepts before submitters block: i915's ring holds a few dozen requests.
-pub(crate) const RING_SIZE: usize = 64;
+use crate::{
+    cmd::{
+        Control,
+        Outcome,
+        Point, //
+    },
+    params::Params,
+    request::Request,
+    timeline::Timeline,
+};
 
 /// The engines vi915 has, in i915's uAPI order (class, then instance).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +101,8 @@ impl EngineId {
             .find(|e| e.class() == class && e.instance() == instance)
     }
 
-    fn names(self) -> &'static FenceNames {
+    /// The names of the engine's fences, shared by all its timelines.
+    pub(crate) fn names(self) -> &'static FenceNames {
         static RCS0: FenceNames = FenceNames {
             driver: c"vi915",
             timeline: c"rcs0",
@@ -84,27 +118,83 @@ impl EngineId {
     }
 }
 
+/// An engine's scheduling properties, in milliseconds, with i915's defaults (the `engine/<name>/`
+/// properties of i915's sysfs).
+pub(crate) struct Props {
+    /// How long a request runs before another of the same priority may take its turn; 0 turns
+    /// timeslicing off.
+    pub(crate) timeslice_duration_ms: Atomic<u32>,
+    /// How long a batch asked to yield may run on before it is reset; 0 never resets it.
+    pub(crate) preempt_timeout_ms: Atomic<u32>,
+    /// How long a batch may go without an arbitration point, with hang detection on, before it is
+    /// asked to yield; 0 turns the heartbeat off.
+    pub(crate) heartbeat_interval_ms: Atomic<u32>,
+}
+
+impl Props {
+    /// i915's defaults (`CONFIG_DRM_I915_TIMESLICE_DURATION` and friends).
+    pub(crate) const DEFAULTS: [u32; 3] = [1, 640, 2500];
+
+    fn new() -> Self {
+        let [timeslice, preempt, heartbeat] = Self::DEFAULTS;
+        Self {
+            timeslice_duration_ms: Atomic::new(timeslice),
+            preempt_timeout_ms: Atomic::new(preempt),
+            heartbeat_interval_ms: Atomic::new(heartbeat),
+        }
+    }
+}
+
 /// A software engine.
 #[pin_data]
 pub(crate) struct Engine {
     pub(crate) id: EngineId,
-    /// Runs the requests, one at a time, in order.
-    pub(crate) queue: OwnedQueue,
-    /// The engine's fence timeline: one fence per request, signalled in submission order.
-    pub(crate) timeline: FenceContext,
-    /// Requests accepted and not yet finished.
+    /// Runs [`Engine::work`].
+    queue: OwnedQueue,
+    /// The scheduler: runs requests while there are ready ones.
+    #[pin]
+    work: Work<Engine>,
+    /// Timelines with queued requests, in round-robin order.
+    #[pin]
+    active: Mutex<List<Timeline>>,
+    /// Requests built and not yet released, on every timeline of the engine.
     #[pin]
     in_flight: Mutex<usize>,
     #[pin]
-    slot_freed: CondVar,
-    /// Held while a request takes its fence and joins the queue, so that the two orders agree.
-    #[pin]
-    pub(crate) submit: Mutex<()>,
-    /// Bumped to cancel every request running or queued at the time (`DROP_RESET_ACTIVE`).
+    idle: CondVar,
+    /// The priority of the running request, `i64::MIN` when none runs.
+    running_priority: Atomic<i64>,
+    /// Set when a request of a higher priority than the running one may be ready.
+    preempt: Atomic<bool>,
+    /// Bumped to cancel every request queued or running at the time (`DROP_RESET_ACTIVE`).
     pub(crate) reset_seq: Atomic<u64>,
-    /// The device's tunables (hang detection).
+    /// Resets: of hung requests, and of the whole engine (`DROP_RESET_ACTIVE`).
+    pub(crate) resets: Atomic<u32>,
+    /// The device's tunables (reset, hang detection).
     pub(crate) params: Arc<Params>,
+    pub(crate) props: Props,
 }
+
+impl_has_work! {
+    impl HasWork<Self> for Engine { self.work }
+}
+
+/// The running request's view of time.
+struct Slice {
+    /// When its timeslice began.
+    start: Instant<Monotonic>,
+    /// When it last passed an arbitration point (or started).
+    arbitrated: Instant<Monotonic>,
+    /// When it was first asked to yield and did not, if it was.
+    asked: Option<Instant<Monotonic>>,
+    /// When it last looked for other ready requests.
+    looked: Instant<Monotonic>,
+    /// Set when it is reset for hanging.
+    hung: bool,
+}
+
+/// How often a running request looks for others once its timeslice is used up.
+const LOOK_INTERVAL_NS: i64 = 500_000;
 
 impl Engine {
     /// Creates engine `id`.
@@ -116,78 +206,277 @@ impl Engine {
                     EngineId::Rcs0 => c"vi915-rcs0",
                     EngineId::Bcs0 => c"vi915-bcs0",
                 })?,
-                timeline: FenceContext::new(id.names()),
+                work <- new_work!("vi915::Engine::work"),
+                active <- new_mutex!(List::new()),
                 in_flight <- new_mutex!(0),
-                slot_freed <- new_condvar!(),
-                submit <- new_mutex!(()),
+                idle <- new_condvar!(),
+                running_priority: Atomic::new(i64::MIN),
+                preempt: Atomic::new(false),
                 reset_seq: Atomic::new(0),
+                resets: Atomic::new(0),
                 params,
+                props: Props::new(),
             }),
             GFP_KERNEL,
         )
     }
 
-    /// Takes a place in the ring, waiting for one interruptibly (`EINTR`), or failing with
-    /// `EAGAIN` if `nonblock` and the ring is full.
-    pub(crate) fn reserve(self: &Arc<Self>, nonblock: bool) -> Result<Slot> {
-        let mut n = self.in_flight.lock();
-        while *n >= RING_SIZE {
-            if nonblock {
-                return Err(EAGAIN);
-            }
-            if self.slot_freed.wait_interruptible(&mut n) {
-                return Err(EINTR);
-            }
-        }
-        *n += 1;
-        Ok(Slot(self.clone()))
+    /// Makes the scheduler run (again) soon: something it waits for may have changed.
+    pub(crate) fn kick(self: &Arc<Self>) {
+        // Already queued: it will look at everything when it runs.
+        let _ = self.queue.enqueue(self.clone());
     }
 
-    /// Waits until no request is in flight.
+    /// Makes the engine see `timeline`, whose queue just got `priority`'s request.
+    pub(crate) fn activate(self: &Arc<Self>, timeline: &Arc<Timeline>, priority: i64) {
+        {
+            let mut list = self.active.lock();
+            // The list holds the only `ListArc` of a timeline: failing means it is listed.
+            if let Ok(l) = ListArc::try_from_arc(timeline.clone()) {
+                list.push_back(l);
+            }
+        }
+        if priority > self.running_priority.load(Relaxed) {
+            self.preempt.store(true, Relaxed);
+        }
+        self.kick();
+    }
+
+    /// Counts a request built on one of the engine's timelines.
+    pub(crate) fn started(&self) {
+        *self.in_flight.lock() += 1;
+    }
+
+    /// Counts a request released.
+    pub(crate) fn finished(&self) {
+        let mut n = self.in_flight.lock();
+        *n -= 1;
+        let idle = *n == 0;
+        drop(n);
+        if idle {
+            self.idle.notify_all();
+        }
+    }
+
+    /// Waits until no request is in flight, then until the scheduler has stopped running.
     pub(crate) fn wait_idle(&self) {
         let mut n = self.in_flight.lock();
         while *n > 0 {
-            self.slot_freed.wait(&mut n);
+            self.idle.wait(&mut n);
         }
+        drop(n);
+        self.queue.flush();
     }
 
     /// Waits until no request is in flight; `EINTR` on a signal.
     pub(crate) fn wait_idle_interruptible(&self) -> Result {
         let mut n = self.in_flight.lock();
         while *n > 0 {
-            if self.slot_freed.wait_interruptible(&mut n) {
+            if self.idle.wait_interruptible(&mut n) {
                 return Err(EINTR);
             }
         }
         Ok(())
     }
 
-    /// Cancels, with `EIO`, every request in flight now.
-    pub(crate) fn reset(&self) {
+    /// Cancels, with `EIO`, every request queued or running now.
+    pub(crate) fn reset(self: &Arc<Self>) {
         self.reset_seq.fetch_add(1, Relaxed);
+        self.resets.fetch_add(1, Relaxed);
+        self.kick();
     }
 
-    /// Takes the submission lock: see [`Engine::submit`].
-    pub(crate) fn submission(&self) -> MutexGuard<'_, ()> {
-        self.submit.lock()
+    /// Returns the next request to run, and its timeline: the highest priority ready one, the
+    /// first in the list among equals, `prefer` winning ties. Forgets timelines with nothing
+    /// queued.
+    fn pick(&self, prefer: Option<&Arc<Timeline>>) -> Option<(Arc<Timeline>, Arc<Request>)> {
+        let mut list = self.active.lock();
+        let mut best: Option<(Arc<Timeline>, Arc<Request>)> = None;
+        let mut cursor = list.cursor_front();
+        while let Some(next) = cursor.peek_next() {
+            let timeline: Arc<Timeline> = next.arc().into();
+            let Some(request) = timeline.head() else {
+                // Nothing queued: the submitter lists it again after queueing.
+                drop(next.remove());
+                continue;
+            };
+            cursor.move_next();
+            if !request.ready() {
+                continue;
+            }
+            let better = match &best {
+                None => true,
+                Some((t, r)) => {
+                    request.priority > r.priority
+                        || (request.priority == r.priority
+                            && prefer.is_some_and(|p| Arc::ptr_eq(p, &timeline))
+                            && !prefer.is_some_and(|p| Arc::ptr_eq(p, t)))
+                }
+            };
+            if better {
+                best = Some((timeline, request));
+            }
+        }
+        best
+    }
+
+    /// Whether a request of another timeline is ready with a priority above `priority`, or equal
+    /// to it if `equal`.
+    fn others_ready(&self, mine: &Arc<Timeline>, priority: i64, equal: bool) -> bool {
+        let list = self.active.lock();
+        list.iter().any(|t| {
+            !core::ptr::eq(&*t, &**mine)
+                && t.head().is_some_and(|r| {
+                    (r.priority > priority || (equal && r.priority == priority)) && r.ready()
+                })
+        })
+    }
+
+    /// Moves `timeline` to the back of the list: it used up its slice.
+    fn rotate(&self, timeline: &Timeline) {
+        let mut list = self.active.lock();
+        // SAFETY: A timeline is only ever on its own engine's list.
+        if let Some(l) = unsafe { list.remove(timeline) } {
+            list.push_back(l);
+        }
+    }
+
+    /// Whether a request that should run instead of `request` is ready: one of a higher
+    /// priority, or, once `request` has used its timeslice, one of the same priority.
+    fn wanted(
+        &self,
+        timeline: &Arc<Timeline>,
+        request: &Request,
+        slice: &mut Slice,
+        now: Instant<Monotonic>,
+    ) -> bool {
+        if self.preempt.xchg(false, Relaxed) && self.others_ready(timeline, request.priority, false)
+        {
+            // Still wanted until the request yields.
+            self.preempt.store(true, Relaxed);
+            return true;
+        }
+        let timeslice = i64::from(self.props.timeslice_duration_ms.load(Relaxed));
+        if timeslice == 0
+            || (now - slice.start).as_millis() < timeslice
+            || (now - slice.looked).as_nanos() < LOOK_INTERVAL_NS
+        {
+            return false;
+        }
+        slice.looked = now;
+        self.others_ready(timeline, request.priority, true)
+    }
+
+    /// Decides, at a point where the running request asks, whether it goes on, yields, or is
+    /// reset for hanging (`EIO`).
+    fn arbitrate(
+        &self,
+        timeline: &Arc<Timeline>,
+        request: &Request,
+        slice: &mut Slice,
+        point: Point,
+    ) -> Result<Control> {
+        request.must_stop()?;
+        let now = Instant::<Monotonic>::now();
+        if point == Point::Arbitration {
+            slice.arbitrated = now;
+            slice.asked = None;
+            return Ok(if self.wanted(timeline, request, slice, now) {
+                Control::Yield
+            } else {
+                Control::Continue
+            });
+        }
+        if slice.asked.is_none() {
+            let heartbeat = i64::from(self.props.heartbeat_interval_ms.load(Relaxed));
+            let stale = self.params.hangcheck()
+                && heartbeat != 0
+                && (now - slice.arbitrated).as_millis() >= heartbeat;
+            if stale || self.wanted(timeline, request, slice, now) {
+                slice.asked = Some(now);
+            }
+        }
+        let timeout = i64::from(self.props.preempt_timeout_ms.load(Relaxed));
+        if let Some(asked) = slice.asked {
+            if self.params.resets() && timeout != 0 && (now - asked).as_millis() >= timeout {
+                self.resets.fetch_add(1, Relaxed);
+                slice.hung = true;
+                return Err(EIO);
+            }
+        }
+        Ok(Control::Continue)
+    }
+
+    /// Runs `request` until it ends or yields; returns whether it ended.
+    fn run_one(
+        &self,
+        timeline: &Arc<Timeline>,
+        request: &Request,
+        start: Instant<Monotonic>,
+    ) -> bool {
+        let now = Instant::now();
+        let mut slice = Slice {
+            start,
+            arbitrated: now,
+            asked: None,
+            looked: start,
+            hung: false,
+        };
+        self.running_priority.store(request.priority, Relaxed);
+        let section = SignallingSection::begin();
+        let result = request.run(|point| self.arbitrate(timeline, request, &mut slice, point));
+        drop(section);
+        if slice.hung {
+            // Before the fence signals, so that whoever sees it sees the ban too; outside the
+            // signalling section, as it takes the context's parameter lock.
+            request.ctx.mark_guilty();
+        }
+        let section = SignallingSection::begin();
+        let done = match result {
+            Ok(Outcome::Yielded) => false,
+            Ok(Outcome::Done) => {
+                request.finish(None);
+                true
+            }
+            Err(e) => {
+                request.finish(Some(e));
+                true
+            }
+        };
+        drop(section);
+        self.running_priority.store(i64::MIN, Relaxed);
+        done
     }
 }
 
-/// A place in an engine's ring, given back when dropped.
-pub(crate) struct Slot(Arc<Engine>);
+impl WorkItem for Engine {
+    type Pointer = Arc<Engine>;
 
-impl Slot {
-    /// The engine.
-    pub(crate) fn engine(&self) -> &Arc<Engine> {
-        &self.0
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut n = self.0.in_flight.lock();
-        *n -= 1;
-        drop(n);
-        self.0.slot_freed.notify_all();
+    /// Runs ready requests until there are none.
+    fn run(this: Arc<Engine>) {
+        // The timeline whose slice is running, and when the slice began.
+        let mut current: Option<(Arc<Timeline>, Instant<Monotonic>)> = None;
+        while let Some((timeline, request)) = this.pick(current.as_ref().map(|c| &c.0)) {
+            let start = match &current {
+                Some((t, start)) if Arc::ptr_eq(t, &timeline) => *start,
+                _ => Instant::now(),
+            };
+            if this.run_one(&timeline, &request, start) {
+                timeline.pop(&request);
+                // Released here, outside the signalling section: unpinning pages may take
+                // reservation locks.
+                drop(request);
+                let timeslice = i64::from(this.props.timeslice_duration_ms.load(Relaxed));
+                if timeslice != 0 && start.elapsed().as_millis() >= timeslice {
+                    this.rotate(&timeline);
+                    current = None;
+                } else {
+                    current = Some((timeline, start));
+                }
+            } else {
+                this.rotate(&timeline);
+                current = None;
+            }
+        }
     }
 }

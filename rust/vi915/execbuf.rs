@@ -44,10 +44,7 @@ use kernel::{
 use crate::{
     context::Context,
     driver::Vi915Device,
-    engine::{
-        Engine,
-        EngineId, //
-    },
+    engine::EngineId,
     file::File,
     gem::{
         self,
@@ -60,6 +57,7 @@ use crate::{
         Mapping,
         Request, //
     },
+    timeline::Timeline,
     user, userptr,
     vm::{
         VM_SIZE,
@@ -156,7 +154,10 @@ pub(crate) fn execbuffer2(
     };
 
     let ctx = file.inner().context((args.rsvd1 & 0xffff_ffff) as u32)?;
-    let engine = dev.engine(select_engine(&ctx, flags)?);
+    let timeline = ctx.timeline(select_engine(&ctx, flags)?).clone();
+    if ctx.record.is_banned() {
+        return Err(EIO);
+    }
 
     let batch_index = if flags & u64::from(uapi::I915_EXEC_BATCH_FIRST) != 0 {
         0
@@ -223,9 +224,6 @@ pub(crate) fn execbuffer2(
         index_of.push(at, GFP_KERNEL)?;
     }
 
-    // Throttle: wait for room in the ring before doing any work (EAGAIN if non-blocking).
-    let slot = engine.reserve(file.is_nonblocking())?;
-
     // Pin every object's pages, outside all locks (for a userptr, in the caller's address
     // space, which must be the one that created it).
     for e in entries.iter_mut() {
@@ -253,6 +251,9 @@ pub(crate) fn execbuffer2(
         deps.push(f, GFP_KERNEL)?;
     }
     let allocation = FenceAllocation::new(GFP_KERNEL)?;
+    // Throttle: wait for room in the context's ring (EAGAIN if non-blocking), now that the
+    // request holds nothing other clients wait for.
+    let slot = timeline.reserve(file.is_nonblocking())?;
 
     // The request takes the page pins. It is built before the reservation locks are taken and
     // dropped (if never queued) after they are released: dropping pins may take those locks.
@@ -282,11 +283,12 @@ pub(crate) fn execbuffer2(
         }
         Ok(())
     })?;
+    let priority = request.as_ref().map_or(0, |r| r.priority);
     let published = publish(
         dev,
         &exec,
         &entries,
-        engine,
+        &timeline,
         allocation,
         &mut request,
         fence_out,
@@ -294,6 +296,7 @@ pub(crate) fn execbuffer2(
     drop(exec);
     drop(request);
     let (out, published) = published?;
+    timeline.engine.activate(&timeline, priority);
     for s in signal.iter() {
         s.replace_fence(Some(&published));
     }
@@ -324,7 +327,7 @@ fn publish(
     dev: &Vi915Device<kernel::drm::Registered>,
     exec: &Exec,
     entries: &[Entry],
-    engine: &Engine,
+    timeline: &Timeline,
     allocation: FenceAllocation,
     request: &mut Option<Arc<Request>>,
     fence_out: bool,
@@ -340,16 +343,20 @@ fn publish(
             Usage::Write
         };
         for f in gem::resv(&e.obj).fences(usage)? {
-            if f.context() != engine.timeline.context() {
+            // The timeline's own requests run in order anyway.
+            if f.context() != timeline.fences.context() {
                 implicit.push(f, GFP_KERNEL)?;
             }
+        }
+        if let Some(n) = &e.obj.userptr {
+            userptr::reserve_active(n)?;
         }
     }
     let req = request.as_ref().ok_or(EINVAL)?;
     req.add_deps(implicit);
 
-    let _order = engine.submission();
-    let fence = allocation.init(&engine.timeline);
+    let _order = timeline.submission();
+    let fence = allocation.init(&timeline.fences);
     // The sync file is the last thing that can fail; a fence dropped here was never seen.
     let out = if fence_out {
         Some(SyncFile::new(fence.fence())?)
@@ -374,7 +381,7 @@ fn publish(
             .ok_or(EINVAL)?
             .add_fence(fence.fence(), usage)?;
         if let Some(n) = &e.obj.userptr {
-            userptr::set_active(n, engine.id, fence.fence());
+            userptr::set_active(n, fence.fence());
         }
     }
     request.take().ok_or(EINVAL)?.queue(fence);

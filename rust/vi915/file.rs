@@ -7,7 +7,6 @@ use kernel::{
     new_mutex,
     prelude::*,
     sync::{
-        atomic::Relaxed,
         Arc,
         Mutex, //
     },
@@ -19,6 +18,7 @@ use kernel::{
 };
 
 use crate::{
+    ban::Client,
     context::Context,
     driver::{
         Vi915Device,
@@ -33,6 +33,8 @@ pub(crate) struct Vi915File {
     /// The file's contexts, default context (id 0) first.
     #[pin]
     contexts: Mutex<KVec<Arc<Context>>>,
+    /// Its ban score.
+    pub(crate) client: Arc<Client>,
 }
 
 /// A DRM file of the vi915 device.
@@ -43,12 +45,14 @@ pub(crate) type Device = Vi915Device<drm::Registered>;
 impl drm::file::DriverFile for Vi915File {
     type Driver = Vi915Driver;
 
-    fn open(_dev: &Vi915Device) -> Result<Pin<KBox<Self>>> {
+    fn open(dev: &Vi915Device) -> Result<Pin<KBox<Self>>> {
+        let client = Client::new()?;
         let mut contexts = KVec::new();
-        contexts.push(Context::new(0)?, GFP_KERNEL)?;
+        contexts.push(Context::new(0, &dev.engines, &client)?, GFP_KERNEL)?;
         KBox::pin_init(
             try_pin_init!(Vi915File {
                 contexts <- new_mutex!(contexts),
+                client,
             }),
             GFP_KERNEL,
         )
@@ -60,7 +64,7 @@ impl PinnedDrop for Vi915File {
     fn drop(self: Pin<&mut Self>) {
         // Requests of a closed file are cancelled, as i915 does for non-persistent contexts.
         for ctx in self.contexts.lock().iter() {
-            ctx.cancelled.store(true, Relaxed);
+            ctx.cancel();
         }
     }
 }
@@ -99,7 +103,8 @@ impl Vi915File {
             .position(|c| c.id == id && id != 0)
             .ok_or(ENOENT)?;
         let ctx = list.remove(at)?;
-        ctx.cancelled.store(true, Relaxed);
+        drop(list);
+        ctx.cancel();
         Ok(())
     }
 

@@ -37,6 +37,11 @@ impl Params {
         self.enable_hangcheck.load(Relaxed)
     }
 
+    /// Whether a hung request may be reset (i915's `reset` is not 0).
+    pub(crate) fn resets(&self) -> bool {
+        self.reset.load(Relaxed) != 0
+    }
+
     /// i915's defaults.
     pub(crate) fn new() -> Self {
         Self {
@@ -120,8 +125,15 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
                 2
             }
         }
+        // The scheduler orders by priority and preempts at arbitration points (and timeslices
+        // there, which has no bit of its own). No semaphores, no busy statistics.
+        uapi::I915_PARAM_HAS_SCHEDULER => {
+            (uapi::I915_SCHEDULER_CAP_ENABLED
+                | uapi::I915_SCHEDULER_CAP_PRIORITY
+                | uapi::I915_SCHEDULER_CAP_PREEMPTION) as i32
+        }
         // Not implemented (so not advertised): video engines, semaphores between engines,
-        // SOL reset (gen 7), priorities, syncobj timelines, submit fences, the
+        // SOL reset (gen 7), syncobj timelines, submit fences, the
         // legacy CPU mmap ioctl, a GTT aperture, secure batches.
         uapi::I915_PARAM_HAS_PAGEFLIPPING
         | uapi::I915_PARAM_HAS_BSD
@@ -129,7 +141,6 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
         | uapi::I915_PARAM_HAS_VEBOX
         | uapi::I915_PARAM_HAS_SEMAPHORES
         | uapi::I915_PARAM_HAS_GEN7_SOL_RESET
-        | uapi::I915_PARAM_HAS_SCHEDULER
         | uapi::I915_PARAM_HAS_EXEC_SUBMIT_FENCE
         | uapi::I915_PARAM_HAS_EXEC_TIMELINE_FENCES
         | uapi::I915_PARAM_MMAP_VERSION

@@ -8,41 +8,37 @@
 
 use kernel::{
     dma_buf::fence::{
+        Callback,
         DriverFence,
         Fence,
-        SignallingSection, //
+        Notify, //
     },
-    impl_has_work, new_spinlock, new_work,
+    new_mutex, new_spinlock,
     page::BorrowedPage,
     prelude::*,
     sync::{
         aref::ARef,
         atomic::Relaxed,
         Arc,
+        Mutex,
         SpinLock, //
-    },
-    time::{
-        msecs_to_jiffies,
-        Instant,
-        Monotonic, //
-    },
-    workqueue::{
-        Work,
-        WorkItem, //
     },
 };
 
 use crate::{
-    cmd::Point,
+    cmd::{
+        self,
+        Control,
+        Cursor,
+        Outcome,
+        Point, //
+    },
     context::Context,
-    engine::Slot,
+    engine::Engine,
     gem::Pages,
+    timeline::Slot,
     userptr::PinnedSet, //
 };
-
-/// A request running this long without an arbitration point is cancelled when hang detection
-/// is on.
-const HANG_TIMEOUT_MS: i64 = 8000;
 
 /// The pages behind an object, pinned for as long as this lives.
 pub(crate) enum Backing {
@@ -82,6 +78,15 @@ pub(crate) struct Mapping {
     pub(crate) writable: bool,
 }
 
+/// Kicks an engine when a fence a request waits for signals.
+pub(crate) struct Kick(Arc<Engine>);
+
+impl Notify for Kick {
+    fn notify(&self) {
+        self.0.kick();
+    }
+}
+
 /// A submitted batch.
 #[pin_data]
 pub(crate) struct Request {
@@ -90,25 +95,27 @@ pub(crate) struct Request {
     pub(crate) maps: KVec<Mapping>,
     /// GPU address of the first command.
     pub(crate) batch: u64,
+    /// Its context's priority when it was submitted.
+    pub(crate) priority: i64,
     /// Fences to wait for before running: explicit ones (in-fences, sync objects)...
     pub(crate) deps: KVec<ARef<Fence>>,
     /// ...and those of implicit synchronization, found under the reservation locks.
     #[pin]
     implicit: SpinLock<KVec<ARef<Fence>>>,
+    /// Waits for the first dependency that has not signalled.
+    #[pin]
+    waiter: Callback<Kick>,
     /// The engine's reset count when the request was submitted.
     pub(crate) reset_seq: u64,
     /// Signalled when the request is done; set when the request is queued.
     #[pin]
     pub(crate) fence: SpinLock<Option<DriverFence>>,
+    /// Where the batch resumes after yielding; only the engine's scheduler uses it.
     #[pin]
-    work: Work<Request>,
+    cursor: Mutex<Cursor>,
     /// The ring place; its drop lets the next submitter in. Last, so that the pages go first:
     /// an idle engine holds no pins.
     pub(crate) ring_slot: Slot,
-}
-
-impl_has_work! {
-    impl HasWork<Self> for Request { self.work }
 }
 
 impl Request {
@@ -120,37 +127,44 @@ impl Request {
         batch: u64,
         deps: KVec<ARef<Fence>>,
     ) -> Result<Arc<Self>> {
-        let reset_seq = ring.engine().reset_seq.load(Relaxed);
+        let engine = ring.timeline().engine.clone();
+        let reset_seq = engine.reset_seq.load(Relaxed);
+        let priority = ctx.params.lock().priority;
         Arc::pin_init(
             pin_init!(Request {
                 ring_slot: ring,
                 ctx,
                 maps,
                 batch,
+                priority,
                 deps,
                 implicit <- new_spinlock!(KVec::new()),
+                waiter <- Callback::new(Kick(engine)),
                 reset_seq,
                 fence <- new_spinlock!(None),
-                work <- new_work!("vi915::Request::work"),
+                cursor <- new_mutex!(Cursor::default()),
             }),
             GFP_KERNEL,
         )
     }
 
-    /// Gives the request its fence and queues it on its engine. Call with the engine's
-    /// submission lock held, the same one under which `fence` was initialized.
+    /// Gives the request its fence and queues it on its timeline. Call with the timeline's
+    /// submission lock held, the same one under which `fence` was initialized; then call
+    /// [`Engine::activate`].
     pub(crate) fn queue(self: Arc<Self>, fence: DriverFence) {
         *self.fence.lock() = Some(fence);
-        let engine = self.ring_slot.engine().clone();
-        // A request is queued once, so its work item is never already pending.
-        let _ = engine.queue.enqueue(self);
+        let timeline = self.ring_slot.timeline().clone();
+        timeline.push(self);
     }
 
-    /// Returns why the request must stop now, if it must: its context was destroyed, the engine
-    /// was reset (`EIO`), or a userptr range it uses was unmapped (`EFAULT`).
+    /// Returns why the request must stop now, if it must: its context was destroyed or banned,
+    /// the engine was reset (`EIO`), or a userptr range it uses was unmapped (`EFAULT`).
     pub(crate) fn must_stop(&self) -> Result {
-        let engine = self.ring_slot.engine();
-        if self.ctx.cancelled.load(Relaxed) || engine.reset_seq.load(Relaxed) != self.reset_seq {
+        let engine = &self.ring_slot.timeline().engine;
+        if self.ctx.cancelled.load(Relaxed)
+            || self.ctx.record.is_banned()
+            || engine.reset_seq.load(Relaxed) != self.reset_seq
+        {
             return Err(EIO);
         }
         // A userptr range unmapped while the request still used it.
@@ -164,63 +178,44 @@ impl Request {
         Ok(())
     }
 
-    /// Runs the batch; stops it with `EIO` when [`Request::must_stop`] says so, or when hang
-    /// detection is on and it has gone [`HANG_TIMEOUT_MS`] without an arbitration point. Like
-    /// i915's heartbeat, which preempts a batch at its arbitration points, this leaves batches
-    /// that can be preempted running.
-    fn execute(&self) -> Result {
-        let mut last = Instant::<Monotonic>::now();
-        let params = &self.ring_slot.engine().params;
-        crate::cmd::execute(&self.maps, self.batch, |point| {
-            self.must_stop()?;
-            if point == Point::Arbitration {
-                last = Instant::now();
-            } else if params.hangcheck() && last.elapsed().as_millis() > HANG_TIMEOUT_MS {
-                return Err(EIO);
-            }
-            Ok(())
-        })
-    }
-
     /// Adds the implicit-synchronization dependencies; call before [`Request::queue`].
     pub(crate) fn add_deps(&self, implicit: KVec<ARef<Fence>>) {
         let old = core::mem::replace(&mut *self.implicit.lock(), implicit);
         drop(old);
     }
 
-    /// Waits for the dependencies; returns the first error one of them signalled with.
-    fn wait_deps(&self) -> Result {
+    /// Whether the request can run (or must stop): every dependency has signalled. If one has
+    /// not, a callback kicks the engine when it does.
+    pub(crate) fn ready(&self) -> bool {
+        if self.must_stop().is_err() {
+            return true;
+        }
+        let implicit = self.implicit.lock();
+        for dep in Iterator::chain(self.deps.iter(), implicit.iter()) {
+            if !dep.is_signaled() && self.waiter.wait_for(dep) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Runs the batch (from where it yielded last), asking `arbitrate` at every point where the
+    /// streamer asks; a dependency's error ends it first.
+    pub(crate) fn run(&self, arbitrate: impl FnMut(Point) -> Result<Control>) -> Result<Outcome> {
+        self.must_stop()?;
         let implicit = core::mem::take(&mut *self.implicit.lock());
         for dep in Iterator::chain(self.deps.iter(), implicit.iter()) {
-            // Poll so that a fence that never signals cannot keep a cancelled request alive.
-            loop {
-                self.must_stop()?;
-                match dep.wait(false, msecs_to_jiffies(10)) {
-                    Err(e) if e == ETIME => continue,
-                    _ => break,
-                }
-            }
             dep.status()?;
         }
-        Ok(())
+        let mut cursor = self.cursor.lock();
+        cmd::execute(&self.maps, self.batch, &mut cursor, arbitrate)
     }
-}
 
-impl WorkItem for Request {
-    type Pointer = Arc<Request>;
-
-    fn run(this: Arc<Request>) {
-        let mut result = this.wait_deps();
-        let section = SignallingSection::begin();
-        if result.is_ok() {
-            result = this.execute();
-        }
-        let fence = this.fence.lock().take();
+    /// Signals the request's fence, with `error` if it failed.
+    pub(crate) fn finish(&self, error: Option<Error>) {
+        let fence = self.fence.lock().take();
         if let Some(fence) = fence {
-            fence.signal(result.err());
+            fence.signal(error);
         }
-        drop(section);
-        // Dropping `this` gives back the ring place and the pages; unpinning may take the
-        // objects' reservation locks, so it happens outside the signalling section.
     }
 }

@@ -57,7 +57,6 @@ use kernel::{
 
 use crate::{
     driver::Vi915Device,
-    engine::EngineId,
     gem::{
         Madv,
         Object, //
@@ -110,8 +109,8 @@ struct State {
     /// The notifier sequence the pages were pinned under.
     seq: Option<Seq>,
     pages: Option<Arc<PinnedSet>>,
-    /// The last request fence on each engine that uses the pages.
-    active: [Option<ARef<Fence>>; EngineId::ALL.len()],
+    /// The fences of the requests that use the pages (some may have signalled).
+    active: KVec<ARef<Fence>>,
 }
 
 /// A userptr object's range and state.
@@ -155,7 +154,7 @@ impl Userptr {
             state <- new_spinlock!(State {
                 seq: None,
                 pages: None,
-                active: [None, None],
+                active: KVec::new(),
             }),
         });
         KBox::pin_init(Notifier::new(mm, start, size, data), GFP_KERNEL)
@@ -181,7 +180,7 @@ impl Invalidate for Userptr {
         };
         let (pages, active) = {
             let mut s = u.state.lock();
-            let busy = s.active.iter().flatten().any(|f| !f.is_signaled());
+            let busy = s.active.iter().any(|f| !f.is_signaled());
             if busy && unmap && !change.blockable() {
                 return false;
             }
@@ -197,7 +196,7 @@ impl Invalidate for Userptr {
         };
         drop(guard);
         if unmap {
-            for f in active.iter().flatten() {
+            for f in active.iter() {
                 if f.wait(false, msecs_to_jiffies(UNMAP_GRACE_MS)).is_err() {
                     // Still running (a spinner that waits for this very process, say): make
                     // every request using any pages of this range stop at its next check.
@@ -278,7 +277,7 @@ pub(crate) fn release_idle(n: &Notifier) -> Shrunk {
     let u = n.data();
     let pages = {
         let mut s = u.state.lock();
-        if s.active.iter().flatten().any(|f| !f.is_signaled()) {
+        if s.active.iter().any(|f| !f.is_signaled()) {
             return Shrunk::Busy;
         }
         s.seq = None;
@@ -294,10 +293,35 @@ pub(crate) fn release_idle(n: &Notifier) -> Shrunk {
     }
 }
 
-/// Records `fence` as the last user of the pages on `engine`: an invalidation waits for it.
-/// Call with the device's notifier lock held, after [`changed`] said no.
-pub(crate) fn set_active(n: &Notifier, engine: EngineId, fence: &Fence) {
-    n.data().state.lock().active[engine.index()] = Some(fence.into());
+/// Makes room to record one more request using the pages ([`set_active`]), forgetting those
+/// that are done. Call with the object's reservation lock held, which makes the room ours:
+/// only its holder records requests.
+pub(crate) fn reserve_active(n: &Notifier) -> Result {
+    let u = n.data();
+    let len = {
+        let mut s = u.state.lock();
+        s.active.retain(|f| !f.is_signaled());
+        if s.active.len() < s.active.capacity() {
+            return Ok(());
+        }
+        s.active.len()
+    };
+    let mut room = KVec::with_capacity(2 * len + 1, GFP_KERNEL)?;
+    let mut s = u.state.lock();
+    // An invalidation may have taken some meanwhile; none were added (we hold the lock that
+    // adding needs), so they all fit.
+    for f in s.active.drain_all() {
+        room.push(f, GFP_NOWAIT)?;
+    }
+    s.active = room;
+    Ok(())
+}
+
+/// Records `fence` as a user of the pages: an unmap waits for it. Call with the device's
+/// notifier lock held, after [`reserve_active`] and after the sequence check said no change.
+pub(crate) fn set_active(n: &Notifier, fence: &Fence) {
+    // Room was reserved: this does not allocate.
+    let _ = n.data().state.lock().active.push(fence.into(), GFP_NOWAIT);
 }
 
 /// `I915_USERPTR_PROBE`: fails with `EFAULT` unless every page of `[start, start + size)` is

@@ -5,6 +5,7 @@
 //! The device hangs off a faux parent device, so the driver loads on any machine. See
 //! `Documentation/vi915/` for the design.
 
+mod ban;
 mod cmd;
 mod context;
 mod context_ioctl;
@@ -22,6 +23,7 @@ mod purge;
 mod query;
 mod request;
 mod stats;
+mod timeline;
 mod user;
 mod userptr;
 mod vm;
