@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The scheduler: timeslices between clients on one engine, the reset of a
+ * batch that cannot be preempted, priorities, dependencies that block only
+ * their own context, and cancellation limited to the closed file.
+ */
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "vi915_util.h"
+
+#define TARGET_ADDR	0x800000ull
+#define BATCH_ADDR	0xc00000ull
+
+/* How long the tests wait for what must happen; what must not is checked after. */
+#define PATIENCE_MS	10000
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+static uint32_t context_create(int fd)
+{
+	struct drm_i915_gem_context_create_ext c = {};
+
+	if (do_ioctl(fd, DRM_IOCTL_I915_GEM_CONTEXT_CREATE_EXT, &c))
+		return 0;
+	return c.ctx_id;
+}
+
+static int context_set(int fd, uint32_t ctx, uint64_t param, uint64_t value)
+{
+	struct drm_i915_gem_context_param p = { .ctx_id = ctx, .param = param, .value = value };
+
+	return do_ioctl(fd, DRM_IOCTL_I915_GEM_CONTEXT_SETPARAM, &p);
+}
+
+/* Submits a store of value to target (at TARGET_ADDR) on ring; its out-fence, or -errno. */
+static int submit_store(int fd, uint32_t ctx, uint64_t ring, uint32_t target, uint32_t value,
+			int in_fence)
+{
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t batch = store_batch(fd, TARGET_ADDR, value);
+	int ret;
+
+	obj_at(&objs[0], target, TARGET_ADDR, EXEC_OBJECT_WRITE | EXEC_OBJECT_ASYNC);
+	obj_at(&objs[1], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, 2, ring | I915_EXEC_FENCE_OUT, ctx);
+	if (in_fence >= 0) {
+		eb.flags |= I915_EXEC_FENCE_IN;
+		eb.rsvd2 = in_fence;
+	}
+	ret = execbuf(fd, &eb);
+	gem_close(fd, batch);
+	return ret ? ret : (int)(eb.rsvd2 >> 32);
+}
+
+static uint32_t guilty_count(int fd, uint32_t ctx)
+{
+	struct drm_i915_reset_stats r = { .ctx_id = ctx };
+
+	if (do_ioctl(fd, DRM_IOCTL_I915_GET_RESET_STATS, &r))
+		return ~0u;
+	return r.batch_active;
+}
+
+FIXTURE(sched) {
+	int a, b;
+	uint32_t target;
+};
+
+FIXTURE_SETUP(sched)
+{
+	char path[128];
+	int card = open_i915("card", 0);
+
+	ASSERT_GE(card, 0);
+	debugfs_path(card, "i915_gem_drop_caches", path, sizeof(path));
+	write_file(path, "0x1c8");
+	close(card);
+	/* Two clients. */
+	self->a = open_i915("renderD", 128);
+	self->b = open_i915("renderD", 128);
+	ASSERT_GE(self->a, 0);
+	ASSERT_GE(self->b, 0);
+	self->target = gem_create(self->b, 4096);
+	ASSERT_NE(0, self->target);
+}
+
+FIXTURE_TEARDOWN(sched)
+{
+	gem_close(self->b, self->target);
+	close(self->a);
+	close(self->b);
+}
+
+TEST_F(sched, advertises_priorities_and_preemption)
+{
+	int caps = 0;
+
+	ASSERT_EQ(0, getparam(self->a, I915_PARAM_HAS_SCHEDULER, &caps));
+	EXPECT_EQ(I915_SCHEDULER_CAP_ENABLED | I915_SCHEDULER_CAP_PRIORITY |
+		  I915_SCHEDULER_CAP_PREEMPTION, caps);
+	EXPECT_EQ(-EINVAL, context_set(self->a, 0, I915_CONTEXT_PARAM_PRIORITY, 1024));
+	EXPECT_EQ(-EINVAL, context_set(self->a, 0, I915_CONTEXT_PARAM_PRIORITY, -1024));
+	/* Root has CAP_SYS_NICE and CAP_SYS_ADMIN. */
+	EXPECT_EQ(0, context_set(self->a, 0, I915_CONTEXT_PARAM_PRIORITY, 1023));
+	EXPECT_EQ(0, context_set(self->a, 0, I915_CONTEXT_PARAM_PRIORITY, -1023));
+	EXPECT_EQ(0, context_set(self->a, 0, I915_CONTEXT_PARAM_BANNABLE, 0));
+}
+
+TEST_F(sched, a_spinner_shares_its_engine_by_timeslices)
+{
+	struct spinner spin;
+	int64_t start;
+	int f;
+
+	ASSERT_EQ(0, spin_start(self->a, &spin, 0, I915_EXEC_RENDER));
+	EXPECT_EQ(0, fence_wait(spin.fence, 50));
+	start = now_ms();
+	f = submit_store(self->b, 0, I915_EXEC_RENDER, self->target, 0xb, -1);
+	ASSERT_GE(f, 0);
+	EXPECT_EQ(1, fence_wait(f, PATIENCE_MS));
+	TH_LOG("B's store completed %lld ms after submission, A spinning",
+	       (long long)(now_ms() - start));
+	EXPECT_EQ(1, fence_status(f));
+	EXPECT_EQ(0xb, read_u32(self->b, self->target, 0));
+	/* A still runs, and was not found guilty of anything. */
+	EXPECT_EQ(0, fence_status(spin.fence));
+	spin_end(&spin);
+	EXPECT_EQ(1, fence_wait(spin.fence, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(spin.fence));
+	EXPECT_EQ(0, guilty_count(self->a, 0));
+	close(f);
+	spin_free(self->a, &spin);
+}
+
+TEST_F(sched, a_hog_is_reset_and_the_others_run)
+{
+	struct spinner hog;
+	int64_t start;
+	int f;
+
+	ASSERT_EQ(0, __spin_start(self->a, &hog, 0, I915_EXEC_RENDER, 0));
+	EXPECT_EQ(0, fence_wait(hog.fence, 50));
+	start = now_ms();
+	f = submit_store(self->b, 0, I915_EXEC_RENDER, self->target, 0xb, -1);
+	ASSERT_GE(f, 0);
+	EXPECT_EQ(1, fence_wait(f, PATIENCE_MS));
+	TH_LOG("B ran %lld ms after submission, behind a hog", (long long)(now_ms() - start));
+	EXPECT_EQ(1, fence_status(f));
+	EXPECT_EQ(0xb, read_u32(self->b, self->target, 0));
+	EXPECT_EQ(1, fence_wait(hog.fence, PATIENCE_MS));
+	EXPECT_EQ(-EIO, fence_status(hog.fence));
+	EXPECT_EQ(1, guilty_count(self->a, 0));
+	EXPECT_EQ(0, guilty_count(self->b, 0));
+	close(f);
+	spin_free(self->a, &hog);
+}
+
+TEST_F(sched, an_unrecoverable_context_is_banned_by_its_hang)
+{
+	uint32_t ctx = context_create(self->a);
+	struct spinner hog, again;
+	int f;
+
+	ASSERT_NE(0, ctx);
+	ASSERT_EQ(0, context_set(self->a, ctx, I915_CONTEXT_PARAM_RECOVERABLE, 0));
+	ASSERT_EQ(0, __spin_start(self->a, &hog, ctx, I915_EXEC_RENDER, 0));
+	f = submit_store(self->b, 0, I915_EXEC_RENDER, self->target, 0xb, -1);
+	ASSERT_GE(f, 0);
+	EXPECT_EQ(1, fence_wait(hog.fence, PATIENCE_MS));
+	EXPECT_EQ(-EIO, fence_status(hog.fence));
+	EXPECT_EQ(1, fence_wait(f, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(f));
+	/* Banned: its execbuffers fail; the file's other contexts still work. */
+	EXPECT_EQ(-EIO, __spin_start(self->a, &again, ctx, I915_EXEC_RENDER, 1));
+	spin_free(self->a, &again);
+	EXPECT_EQ(1, guilty_count(self->a, ctx));
+	close(f);
+	f = submit_store(self->a, 0, I915_EXEC_RENDER, gem_create(self->a, 4096), 1, -1);
+	ASSERT_GE(f, 0);
+	EXPECT_EQ(1, fence_wait(f, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(f));
+	close(f);
+	spin_free(self->a, &hog);
+}
+
+TEST_F(sched, priorities_reorder_queued_requests)
+{
+	uint32_t low = context_create(self->b), high = context_create(self->b);
+	/* Read through a mapping: pread would wait for the queued low-priority write. */
+	uint32_t *target = gem_mmap(self->b, self->target, 4096);
+	struct spinner spin;
+	int fl, fh;
+
+	ASSERT_NE(NULL, target);
+	ASSERT_NE(0, low);
+	ASSERT_NE(0, high);
+	ASSERT_EQ(0, context_set(self->b, low, I915_CONTEXT_PARAM_PRIORITY, -1));
+	ASSERT_EQ(0, context_set(self->b, high, I915_CONTEXT_PARAM_PRIORITY, 1));
+	ASSERT_EQ(0, spin_start(self->a, &spin, 0, I915_EXEC_RENDER));
+	/* Low first, then high: both write the same dword. */
+	fl = submit_store(self->b, low, I915_EXEC_RENDER, self->target, 0x1, -1);
+	fh = submit_store(self->b, high, I915_EXEC_RENDER, self->target, 0x2, -1);
+	ASSERT_GE(fl, 0);
+	ASSERT_GE(fh, 0);
+	/* High preempts the spinner; low, below it, waits for the spinner to end. */
+	EXPECT_EQ(1, fence_wait(fh, PATIENCE_MS));
+	EXPECT_EQ(0, fence_wait(fl, 200));
+	EXPECT_EQ(0x2, __atomic_load_n(&target[0], __ATOMIC_SEQ_CST));
+	spin_end(&spin);
+	EXPECT_EQ(1, fence_wait(fl, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(fl));
+	EXPECT_EQ(0x1, read_u32(self->b, self->target, 0));
+	close(fl);
+	close(fh);
+	munmap(target, 4096);
+	spin_free(self->a, &spin);
+}
+
+TEST_F(sched, an_unsignalled_in_fence_blocks_only_its_context)
+{
+	uint32_t waiting = context_create(self->b);
+	struct spinner blocker;
+	int fw, fo;
+
+	ASSERT_NE(0, waiting);
+	/* A fence that does not signal until we say so: a spinner on the other engine. */
+	ASSERT_EQ(0, spin_start(self->a, &blocker, 0, I915_EXEC_BLT));
+	fw = submit_store(self->b, waiting, I915_EXEC_RENDER, self->target, 0x1, blocker.fence);
+	ASSERT_GE(fw, 0);
+	fo = submit_store(self->b, 0, I915_EXEC_RENDER, gem_create(self->b, 4096), 0x2, -1);
+	ASSERT_GE(fo, 0);
+	EXPECT_EQ(1, fence_wait(fo, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(fo));
+	EXPECT_EQ(0, fence_status(fw));
+	spin_end(&blocker);
+	EXPECT_EQ(1, fence_wait(fw, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(fw));
+	EXPECT_EQ(0x1, read_u32(self->b, self->target, 0));
+	close(fw);
+	close(fo);
+	spin_free(self->a, &blocker);
+}
+
+TEST_F(sched, closing_a_file_cancels_only_its_requests)
+{
+	struct spinner mine, theirs;
+	int fd = open_i915("renderD", 128);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, spin_start(fd, &mine, 0, I915_EXEC_RENDER));
+	ASSERT_EQ(0, spin_start(self->a, &theirs, 0, I915_EXEC_RENDER));
+	munmap(mine.map, 4096);
+	close(fd);
+	EXPECT_EQ(1, fence_wait(mine.fence, PATIENCE_MS));
+	EXPECT_EQ(-EIO, fence_status(mine.fence));
+	EXPECT_EQ(0, fence_wait(theirs.fence, 200));
+	spin_end(&theirs);
+	EXPECT_EQ(1, fence_wait(theirs.fence, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(theirs.fence));
+	close(mine.fence);
+	spin_free(self->a, &theirs);
+}
+
+TEST_HARNESS_MAIN
