@@ -30,6 +30,9 @@ mod op {
     pub(super) const MI_NOOP: u32 = 0x00;
     pub(super) const MI_USER_INTERRUPT: u32 = 0x02;
     pub(super) const MI_ARB_CHECK: u32 = 0x05;
+    pub(super) const MI_ARB_ON_OFF: u32 = 0x08;
+    /// `MI_ARB_ON_OFF`: arbitration enabled.
+    pub(super) const ARB_ENABLE: u32 = 1;
     pub(super) const MI_BATCH_BUFFER_END: u32 = 0x0a;
     pub(super) const MI_STORE_DATA_IMM: u32 = 0x20;
     pub(super) const MI_LOAD_REGISTER_IMM: u32 = 0x22;
@@ -226,6 +229,9 @@ struct Streamer<'a, F> {
     /// Says whether the batch must stop, and why.
     stop: F,
     since_check: u32,
+    /// Whether `MI_ARB_CHECK` is an arbitration point (`MI_ARB_ON_OFF` turns that off). A batch
+    /// yields only with it on, so it is on whenever a batch resumes.
+    arbitration: bool,
 }
 
 /// Joins two dwords into an address.
@@ -297,11 +303,15 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
         };
         match opcode {
             op::MI_NOOP | op::MI_USER_INTERRUPT => {}
-            op::MI_ARB_CHECK => {
+            op::MI_ARB_CHECK if self.arbitration => {
                 if self.check(Point::Arbitration)? == Control::Yield {
                     return Ok(Next::Yield);
                 }
             }
+            op::MI_ARB_CHECK => {
+                self.check(Point::Command)?;
+            }
+            op::MI_ARB_ON_OFF => self.arbitration = header & op::ARB_ENABLE != 0,
             op::MI_BATCH_BUFFER_END => return Ok(Next::End),
             op::MI_STORE_DATA_IMM => {
                 // addr lo, addr hi, then one or two data dwords.
@@ -454,6 +464,7 @@ pub(crate) fn execute(
         ret: cursor.ret,
         stop,
         since_check: 0,
+        arbitration: true,
     };
     s.check(Point::Jump)?;
     let ip = cursor.ip.unwrap_or(batch);
@@ -480,6 +491,8 @@ mod tests {
 
     const MI_NOOP: u32 = 0;
     const MI_ARB_CHECK: u32 = 0x0280_0000;
+    const MI_ARB_OFF: u32 = 0x0400_0000;
+    const MI_ARB_ON: u32 = 0x0400_0001;
     const MI_BATCH_BUFFER_END: u32 = 0x0500_0000;
     const MI_STORE_DWORD_IMM: u32 = 0x1000_0002;
     const MI_STORE_QWORD_IMM: u32 = 0x1000_0003;
@@ -787,6 +800,29 @@ mod tests {
         assert_eq!(asked, 1000);
         // The start, then an arbitration point and a jump per loop.
         assert_eq!(arbitrations, 500);
+        Ok(())
+    }
+
+    #[test]
+    fn arbitration_can_be_turned_off() -> Result {
+        let s = Space::new(c"vi915-kunit-cmd-arb-off")?;
+        #[rustfmt::skip]
+        let batch = [
+            MI_ARB_OFF, MI_ARB_CHECK, MI_ARB_CHECK,
+            MI_ARB_ON, MI_ARB_CHECK,
+            MI_BATCH_BUFFER_END,
+        ];
+        s.put(BATCH, &batch)?;
+        let mut arbitrations = 0;
+        let r = execute(&s.maps, BATCH, &mut Cursor::default(), |point| {
+            if point == Point::Arbitration {
+                arbitrations += 1;
+            }
+            Ok(Control::Continue)
+        })?;
+        assert_eq!(r, Outcome::Done);
+        // Only the check after MI_ARB_ON_OFF turned arbitration back on.
+        assert_eq!(arbitrations, 1);
         Ok(())
     }
 
