@@ -34,6 +34,7 @@ use crate::{
         Engine,
         EngineId, //
     },
+    gem_ioctl::walk_extensions,
     timeline::Timeline,
     vm::Vm, //
 };
@@ -49,6 +50,10 @@ pub(crate) struct Params {
     pub(crate) recoverable: bool,
     pub(crate) no_error_capture: bool,
     pub(crate) priority: i64,
+    /// Whether its requests outlive it (`I915_CONTEXT_PARAM_PERSISTENCE`): with hang detection
+    /// on, closing a persistent context leaves its requests running, as i915 does; the
+    /// heartbeat still resets one that hangs.
+    pub(crate) persistent: bool,
     /// The user engine map (`I915_CONTEXT_PARAM_ENGINES`), if one was set: up to
     /// [`MAX_ENGINES`] slots, `None` for an empty slot.
     pub(crate) engines: Option<EngineMap>,
@@ -90,6 +95,8 @@ impl Context {
         let timeline = |id: EngineId| -> Result<Arc<Timeline>> {
             Timeline::new(engines.get(id.index()).ok_or(EINVAL)?)
         };
+        // i915 makes contexts persistent by default only with hang detection on.
+        let hangcheck = engines.first().is_some_and(|e| e.params.hangcheck());
         Arc::pin_init(
             try_pin_init!(Context {
                 id,
@@ -101,6 +108,7 @@ impl Context {
                     recoverable: true,
                     no_error_capture: false,
                     priority: 0,
+                    persistent: hangcheck,
                     engines: None,
                 }),
                 used: Atomic::new(false),
@@ -115,9 +123,18 @@ impl Context {
         &self.timelines[id.index()]
     }
 
-    /// Cancels the context's requests (it was destroyed, or its file closed): the engines stop
-    /// them with `EIO`.
-    pub(crate) fn cancel(&self) {
+    /// Closes the context (it was destroyed, or its file closed): its requests are cancelled,
+    /// unless it is persistent and hang detection is on (i915's `kill_context` rule).
+    pub(crate) fn close(&self) {
+        let persistent = self.params.lock().persistent;
+        let hangcheck = self.timelines.iter().all(|t| t.engine.params.hangcheck());
+        if !persistent || !hangcheck {
+            self.cancel();
+        }
+    }
+
+    /// Cancels the context's requests: the engines stop them with `EIO`.
+    fn cancel(&self) {
         self.cancelled.store(true, Relaxed);
         for t in self.timelines.iter() {
             t.engine.kick();
@@ -151,7 +168,7 @@ impl Context {
             uapi::I915_CONTEXT_PARAM_BANNABLE => u64::from(p.bannable),
             uapi::I915_CONTEXT_PARAM_RECOVERABLE => u64::from(p.recoverable),
             uapi::I915_CONTEXT_PARAM_PRIORITY => p.priority as u64,
-            uapi::I915_CONTEXT_PARAM_PERSISTENCE => 1,
+            uapi::I915_CONTEXT_PARAM_PERSISTENCE => u64::from(p.persistent),
             uapi::I915_CONTEXT_PARAM_PROTECTED_CONTENT => 0,
             _ => return Err(EINVAL),
         };
@@ -196,7 +213,7 @@ impl Context {
                     return Err(EINVAL);
                 }
                 // Raising a priority above the default needs CAP_SYS_NICE, as in i915.
-                if prio > uapi::I915_CONTEXT_DEFAULT_PRIORITY as i64
+                if prio > i64::from(uapi::I915_CONTEXT_DEFAULT_PRIORITY)
                     && !capable(Capability::SYS_NICE)
                 {
                     return Err(EPERM);
@@ -214,11 +231,18 @@ impl Context {
                 if args.size != 0 {
                     return Err(EINVAL);
                 }
+                let hangcheck = self.timelines.iter().all(|t| t.engine.params.hangcheck());
                 if args.value != 0 {
-                    Ok(())
+                    // Only what the heartbeat can reset may outlive its context.
+                    if !hangcheck {
+                        return Err(EINVAL);
+                    }
+                    p.persistent = true;
                 } else {
-                    Err(ENODEV)
+                    // Cancelling needs preemption, which the scheduler has.
+                    p.persistent = false;
                 }
+                Ok(())
             }
             uapi::I915_CONTEXT_PARAM_PROTECTED_CONTENT if !self.used.load(Relaxed) => {
                 if args.value != 0 {
@@ -266,9 +290,8 @@ fn read_engine_map(args: &uapi::drm_i915_gem_context_param) -> Result<EngineMap>
         }
         *s = Some(EngineId::from_class_instance(class, instance).ok_or(ENOENT)?);
     }
-    // Load balancing, bonds and parallel submission need more than one engine of a class.
-    if extensions != 0 {
-        return Err(EINVAL);
-    }
+    // Load balancing, bonds and parallel submission need more than one engine of a class: every
+    // extension is refused, once the chain is readable (EFAULT otherwise, as in i915).
+    walk_extensions(extensions, |_, _| Err(EINVAL))?;
     Ok(map)
 }

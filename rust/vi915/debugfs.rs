@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The i915 debugfs files IGT uses, in the DRM device's debugfs directory
-//! (`/sys/kernel/debug/dri/vi915/`, which `dri/<minor>` links to): `i915_gem_drop_caches` and
-//! `i915_params/`; `i915_gem_objects`, in vi915's own format; and vi915's
+//! (`/sys/kernel/debug/dri/vi915/`, which `dri/<minor>` links to): `i915_gem_drop_caches`,
+//! `i915_wedged` and `i915_params/`; `i915_gem_objects`, in vi915's own format; and vi915's
 //! `vi915_userptr_force_retry`.
 
 use core::fmt;
@@ -38,6 +38,8 @@ pub(crate) struct DebugFs {
     #[pin]
     drop_caches: File<DropCaches>,
     #[pin]
+    wedged: File<Wedged>,
+    #[pin]
     reset: File<ResetParam>,
     #[pin]
     enable_hangcheck: File<HangcheckParam>,
@@ -59,6 +61,7 @@ impl DebugFs {
         let params = root.subdir(c"i915_params");
         try_pin_init!(Self {
             drop_caches <- root.read_write_file(c"i915_gem_drop_caches", DropCaches(dev.clone())),
+            wedged <- root.read_write_file(c"i915_wedged", Wedged(dev.clone())),
             reset <- params.read_write_file(c"reset", ResetParam(dev.clone())),
             enable_hangcheck <- params.read_write_file(c"enable_hangcheck", HangcheckParam(dev.clone())),
             force_retry <- root.read_write_file(c"vi915_userptr_force_retry", ForceRetry(dev.clone())),
@@ -141,6 +144,37 @@ impl Reader for DropCaches {
         }
         Ok(())
     }
+}
+
+/// `i915_wedged`: reads 0, as vi915 is never wedged; writing an engine mask (a `u64` with i915's
+/// engine id bits: 0 for rcs0, 1 for bcs0; `-1` as `%llu` for all) resets the request running on
+/// each engine named, as a hang would: it ends with `EIO` and its context is found guilty. The
+/// write returns once that is done.
+struct Wedged(ARef<Vi915Device>);
+
+impl Writer for Wedged {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "0")
+    }
+}
+
+impl Reader for Wedged {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let mut buf = [0; 32];
+        let mask = parse_u64(read_text(reader, &mut buf)?)?;
+        for e in self.0.engines.iter() {
+            if mask & engine_mask(e.id) != 0 {
+                e.reset_running()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The bits of i915's engine mask (`intel_engine_mask_t`, by `enum intel_engine_id`) that name
+/// vi915's engine `id`: `RCS0` is bit 0 and `BCS0` bit 1 in i915's id order.
+fn engine_mask(id: crate::engine::EngineId) -> u64 {
+    1 << id.index()
 }
 
 /// `i915_gem_objects`: the device's object statistics ([`crate::stats::Counts`]).

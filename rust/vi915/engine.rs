@@ -170,6 +170,13 @@ pub(crate) struct Engine {
     pub(crate) reset_seq: Atomic<u64>,
     /// Resets: of hung requests, and of the whole engine (`DROP_RESET_ACTIVE`).
     pub(crate) resets: Atomic<u32>,
+    /// Bumped to reset the request running now as if it hung (`i915_wedged`).
+    force: Atomic<u64>,
+    /// The last `force` value the scheduler has acted on.
+    #[pin]
+    forced: Mutex<u64>,
+    #[pin]
+    forced_done: CondVar,
     /// The device's tunables (reset, hang detection).
     pub(crate) params: Arc<Params>,
     pub(crate) props: Props,
@@ -191,6 +198,8 @@ struct Slice {
     looked: Instant<Monotonic>,
     /// Set when it is reset for hanging.
     hung: bool,
+    /// The manual reset count ([`Engine::reset_running`]) when it started running.
+    force: u64,
 }
 
 /// How often a running request looks for others once its timeslice is used up.
@@ -214,6 +223,9 @@ impl Engine {
                 preempt: Atomic::new(false),
                 reset_seq: Atomic::new(0),
                 resets: Atomic::new(0),
+                force: Atomic::new(0),
+                forced <- new_mutex!(0),
+                forced_done <- new_condvar!(),
                 params,
                 props: Props::new(),
             }),
@@ -284,6 +296,31 @@ impl Engine {
         self.reset_seq.fetch_add(1, Relaxed);
         self.resets.fetch_add(1, Relaxed);
         self.kick();
+    }
+
+    /// Resets the request running now, if one is, as a hang would (guilty, `EIO`), and waits
+    /// until that is done; `EINTR` on a signal. This is i915's manual reset (`i915_wedged`).
+    pub(crate) fn reset_running(self: &Arc<Self>) -> Result {
+        let target = self.force.fetch_add(1, Relaxed) + 1;
+        self.kick();
+        let mut done = self.forced.lock();
+        while *done < target {
+            if self.forced_done.wait_interruptible(&mut done) {
+                return Err(EINTR);
+            }
+        }
+        Ok(())
+    }
+
+    /// Records that the scheduler has acted on every reset asked for up to `force`: the request
+    /// that ran then was reset, or none ran.
+    fn forced(&self, force: u64) {
+        let mut done = self.forced.lock();
+        if *done < force {
+            *done = force;
+            drop(done);
+            self.forced_done.notify_all();
+        }
     }
 
     /// Returns the next request to run, and its timeline: the highest priority ready one, the
@@ -377,6 +414,13 @@ impl Engine {
         point: Point,
     ) -> Result<Control> {
         request.must_stop()?;
+        let force = self.force.load(Relaxed);
+        if force != slice.force {
+            self.resets.fetch_add(1, Relaxed);
+            slice.hung = true;
+            self.forced(force);
+            return Err(EIO);
+        }
         let now = Instant::<Monotonic>::now();
         if point == Point::Arbitration {
             slice.arbitrated = now;
@@ -421,7 +465,10 @@ impl Engine {
             asked: None,
             looked: start,
             hung: false,
+            force: self.force.load(Relaxed),
         };
+        // Manual resets asked for before it ran were for someone else, or no one.
+        self.forced(slice.force);
         self.running_priority.store(request.priority, Relaxed);
         let section = SignallingSection::begin();
         let result = request.run(|point| self.arbitrate(timeline, request, &mut slice, point));
@@ -478,5 +525,7 @@ impl WorkItem for Engine {
                 current = None;
             }
         }
+        // Nothing runs: manual resets asked for so far have nothing to reset.
+        this.forced(this.force.load(Relaxed));
     }
 }

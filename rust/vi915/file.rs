@@ -62,9 +62,9 @@ impl drm::file::DriverFile for Vi915File {
 #[pinned_drop]
 impl PinnedDrop for Vi915File {
     fn drop(self: Pin<&mut Self>) {
-        // Requests of a closed file are cancelled, as i915 does for non-persistent contexts.
+        // As in i915, a closed file's requests are cancelled, but those of persistent contexts.
         for ctx in self.contexts.lock().iter() {
-            ctx.cancel();
+            ctx.close();
         }
     }
 }
@@ -104,7 +104,7 @@ impl Vi915File {
             .ok_or(ENOENT)?;
         let ctx = list.remove(at)?;
         drop(list);
-        ctx.cancel();
+        ctx.close();
         Ok(())
     }
 

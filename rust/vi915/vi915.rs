@@ -23,6 +23,7 @@ mod purge;
 mod query;
 mod request;
 mod stats;
+mod sysfs;
 mod timeline;
 mod user;
 mod userptr;
@@ -57,11 +58,13 @@ module! {
 /// The loaded module: a faux parent device with one DRM device on it.
 ///
 /// Fields drop in declaration order, which is the teardown order: first the shrinker (its
-/// callbacks are this module's code), then the debugfs files (they live in the DRM device's
-/// debugfs directory, which unregistering removes), then the DRM registration, then the faux
-/// device it is bound to.
+/// callbacks are this module's code), then the engine properties in sysfs and the debugfs files
+/// (they live in the DRM device's directories, which unregistering removes), then the DRM
+/// registration, then the faux device it is bound to.
 struct Vi915Module {
     _shrinker: shrinker::Registration<purge::DeviceShrinker>,
+    /// The engine properties in sysfs (they hold the engines, and sit in the device's directory).
+    _sysfs: kernel::sysfs::Dir,
     _debugfs: Pin<KBox<debugfs::DebugFs>>,
     _drm: drm::Registration<'static, Vi915Driver>,
     _faux: faux::Registration,
@@ -71,10 +74,11 @@ struct Vi915Module {
 
 impl Drop for Vi915Module {
     fn drop(&mut self) {
-        // Every file is closed (each held a module reference), so every context is cancelled.
-        // Wait for the engines to finish their requests: the module's code must outlive them,
-        // and the last reference to the device, whose drop destroys the engines' queues, must
-        // not be dropped by a request running on one of them.
+        // Every file is closed (each held a module reference), but persistent contexts'
+        // requests may still run: stop them, then wait for the engines to finish: the module's
+        // code must outlive them, and the last reference to the device, whose drop destroys the
+        // engines' queues, must not be dropped by a request running on one of them.
+        self.dev.engines.iter().for_each(|e| e.reset());
         self.dev.wait_idle();
     }
 }
@@ -102,6 +106,7 @@ impl kernel::Module for Vi915Module {
             GFP_KERNEL,
         )?;
 
+        let sysfs = sysfs::engines(&reg)?;
         let shrinker = shrinker::Registration::new(
             c"vi915",
             shrinker::DEFAULT_SEEKS,
@@ -110,6 +115,7 @@ impl kernel::Module for Vi915Module {
 
         Ok(Self {
             _shrinker: shrinker,
+            _sysfs: sysfs,
             _debugfs: debugfs,
             _drm: reg,
             _faux: faux,
