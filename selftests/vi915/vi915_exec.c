@@ -426,7 +426,12 @@ TEST_F(exec, destroying_a_context_cancels_its_spinner)
 	struct drm_i915_gem_context_destroy d = {};
 	struct spinner spin;
 
+	struct drm_i915_gem_context_param p = { .param = I915_CONTEXT_PARAM_PERSISTENCE };
+
 	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CONTEXT_CREATE_EXT, &c));
+	/* A persistent context's requests would outlive it. */
+	p.ctx_id = c.ctx_id;
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CONTEXT_SETPARAM, &p));
 	ASSERT_EQ(0, spin_start(self->fd, &spin, c.ctx_id, I915_EXEC_RENDER));
 	EXPECT_EQ(0, fence_wait(spin.fence, 100));
 	d.ctx_id = c.ctx_id;

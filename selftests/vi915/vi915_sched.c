@@ -60,6 +60,36 @@ static int submit_store(int fd, uint32_t ctx, uint64_t ring, uint32_t target, ui
 	return ret ? ret : (int)(eb.rsvd2 >> 32);
 }
 
+/* Path of an engine property in sysfs, from the primary node's minor. */
+static void engine_prop_path(const char *engine, const char *prop, char *buf, size_t len)
+{
+	int card = open_i915("card", 0);
+	struct stat st;
+
+	fstat(card, &st);
+	close(card);
+	snprintf(buf, len, "/sys/dev/char/%u:%u/engine/%s/%s", major(st.st_rdev),
+		 minor(st.st_rdev), engine, prop);
+}
+
+static long engine_prop(const char *engine, const char *prop)
+{
+	char path[160], text[32];
+
+	engine_prop_path(engine, prop, path, sizeof(path));
+	if (read_file(path, text, sizeof(text)))
+		return -1;
+	return strtol(text, NULL, 10);
+}
+
+static int set_engine_prop(const char *engine, const char *prop, const char *value)
+{
+	char path[160];
+
+	engine_prop_path(engine, prop, path, sizeof(path));
+	return write_file(path, value);
+}
+
 static uint32_t guilty_count(int fd, uint32_t ctx)
 {
 	struct drm_i915_reset_stats r = { .ctx_id = ctx };
@@ -255,6 +285,8 @@ TEST_F(sched, closing_a_file_cancels_only_its_requests)
 	int fd = open_i915("renderD", 128);
 
 	ASSERT_GE(fd, 0);
+	/* Not persistent: its requests do not outlive it. */
+	ASSERT_EQ(0, context_set(fd, 0, I915_CONTEXT_PARAM_PERSISTENCE, 0));
 	ASSERT_EQ(0, spin_start(fd, &mine, 0, I915_EXEC_RENDER));
 	ASSERT_EQ(0, spin_start(self->a, &theirs, 0, I915_EXEC_RENDER));
 	munmap(mine.map, 4096);
@@ -267,6 +299,105 @@ TEST_F(sched, closing_a_file_cancels_only_its_requests)
 	EXPECT_EQ(1, fence_status(theirs.fence));
 	close(mine.fence);
 	spin_free(self->a, &theirs);
+}
+
+TEST_F(sched, a_persistent_context_outlives_its_file)
+{
+	struct drm_i915_gem_context_param p = { .param = I915_CONTEXT_PARAM_PERSISTENCE };
+	struct spinner spin;
+	int fd = open_i915("renderD", 128);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, do_ioctl(fd, DRM_IOCTL_I915_GEM_CONTEXT_GETPARAM, &p));
+	EXPECT_EQ(1, p.value);
+	ASSERT_EQ(0, spin_start(fd, &spin, 0, I915_EXEC_RENDER));
+	/* The mapping keeps the batch; the file goes. */
+	gem_close(fd, spin.handle);
+	close(fd);
+	EXPECT_EQ(0, fence_wait(spin.fence, 500));
+	spin_end(&spin);
+	EXPECT_EQ(1, fence_wait(spin.fence, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(spin.fence));
+	munmap(spin.map, 4096);
+	close(spin.fence);
+}
+
+TEST_F(sched, a_manual_reset_stops_the_running_batch_only)
+{
+	uint32_t ctx = context_create(self->a);
+	struct spinner running, again;
+	char path[128], text[16];
+	int card = open_i915("card", 0), f;
+
+	ASSERT_GE(card, 0);
+	ASSERT_NE(0, ctx);
+	debugfs_path(card, "i915_wedged", path, sizeof(path));
+	close(card);
+	ASSERT_EQ(0, read_file(path, text, sizeof(text)));
+	EXPECT_EQ(0, atoi(text));
+	ASSERT_EQ(0, context_set(self->a, ctx, I915_CONTEXT_PARAM_RECOVERABLE, 0));
+	ASSERT_EQ(0, spin_start(self->a, &running, ctx, I915_EXEC_RENDER));
+	/* Queued behind it on the same engine, in another client: innocent. */
+	f = submit_store(self->b, 0, I915_EXEC_RENDER, self->target, 0xb, running.fence);
+	ASSERT_GE(f, 0);
+	EXPECT_EQ(0, fence_wait(running.fence, 50));
+	/* i915's "reset every engine", as IGT writes it. */
+	ASSERT_EQ(0, write_file(path, "18446744073709551615"));
+	EXPECT_EQ(1, fence_wait(running.fence, PATIENCE_MS));
+	EXPECT_EQ(-EIO, fence_status(running.fence));
+	EXPECT_EQ(1, guilty_count(self->a, ctx));
+	/* Not recoverable, so banned; the waiting request got the error through its in-fence. */
+	EXPECT_EQ(-EIO, __spin_start(self->a, &again, ctx, I915_EXEC_RENDER, 1));
+	spin_free(self->a, &again);
+	EXPECT_EQ(1, fence_wait(f, PATIENCE_MS));
+	EXPECT_EQ(-EIO, fence_status(f));
+	EXPECT_EQ(0, guilty_count(self->b, 0));
+	EXPECT_EQ(-EINVAL, write_file(path, "all"));
+	/* Nothing runs: a reset has nothing to do. */
+	EXPECT_EQ(0, write_file(path, "1"));
+	close(f);
+	spin_free(self->a, &running);
+}
+
+TEST_F(sched, engine_properties_are_in_sysfs_and_take_effect)
+{
+	static const char *const props[] = {
+		"timeslice_duration_ms", "preempt_timeout_ms", "heartbeat_interval_ms",
+	};
+	static const long defaults[] = { 1, 640, 2500 };
+	struct spinner hog;
+	unsigned int i;
+	char name[64];
+	int f;
+
+	EXPECT_EQ(I915_ENGINE_CLASS_RENDER, engine_prop("rcs0", "class"));
+	EXPECT_EQ(I915_ENGINE_CLASS_COPY, engine_prop("bcs0", "class"));
+	EXPECT_EQ(0, engine_prop("bcs0", "instance"));
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), ".defaults/%s", props[i]);
+		EXPECT_EQ(defaults[i], engine_prop("rcs0", props[i]));
+		EXPECT_EQ(defaults[i], engine_prop("bcs0", name));
+		EXPECT_EQ(-EACCES, set_engine_prop("bcs0", name, "7"));
+	}
+	EXPECT_EQ(-EINVAL, set_engine_prop("rcs0", "preempt_timeout_ms", "soon"));
+	EXPECT_EQ(640, engine_prop("rcs0", "preempt_timeout_ms"));
+
+	/* No preempt timeout, no heartbeat: a hog holds the engine. */
+	ASSERT_EQ(0, set_engine_prop("rcs0", "preempt_timeout_ms", "0"));
+	ASSERT_EQ(0, set_engine_prop("rcs0", "heartbeat_interval_ms", "0"));
+	ASSERT_EQ(0, __spin_start(self->a, &hog, 0, I915_EXEC_RENDER, 0));
+	f = submit_store(self->b, 0, I915_EXEC_RENDER, self->target, 0xb, -1);
+	ASSERT_GE(f, 0);
+	EXPECT_EQ(0, fence_wait(f, 2000));
+	EXPECT_EQ(0, fence_status(hog.fence));
+	/* Back to the defaults: it is reset, and B runs. */
+	ASSERT_EQ(0, set_engine_prop("rcs0", "preempt_timeout_ms", "640"));
+	ASSERT_EQ(0, set_engine_prop("rcs0", "heartbeat_interval_ms", "2500"));
+	EXPECT_EQ(1, fence_wait(f, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(f));
+	EXPECT_EQ(-EIO, fence_status(hog.fence));
+	close(f);
+	spin_free(self->a, &hog);
 }
 
 TEST_HARNESS_MAIN
