@@ -10,11 +10,15 @@ run=$OUT/check
 start=$(date +%s)
 "$TOP/scripts/kernel.sh" debug rustfmtcheck || die "rustfmt is not clean (make fmt)"
 
-# IGT tests to run: those named in the expectations file.
+# IGT tests to run: those named in the expectations file, each with the
+# arguments of its "# igt-args: TEST ARGS" line if it has one.
 tests=$(sed -e 's/#.*//' -e '/^\s*$/d' -e 's/@.*//' "$expectations" | sort -u)
 rm -rf "$run"
 mkdir -p "$OUT"
-printf '%s\n' $tests >"$OUT/igt-tests"
+for test in $tests; do
+	args=$(sed -n "s/^#\s*igt-args:\s*$test\s\+//p" "$expectations")
+	printf '%s %s\n' "$test" "$args"
+done >"$OUT/igt-tests"
 VI915_GUEST_TIMEOUT=${VI915_GUEST_TIMEOUT:-3000} "$TOP/scripts/guest.sh" "$run" \
 	'sh /vi915/guest-check.sh' "$TOP/scripts/guest-check.sh" "$OUT/igt-tests" || true
 log "guest run took $(($(date +%s) - start)) s; results in $run"

@@ -19,9 +19,13 @@ for test in /vi915/selftests/*; do
 	echo $? >"$out/selftests/$name.rc"
 	echo "== kselftest $name: exit $(cat "$out/selftests/$name.rc")"
 done
-for test in $(cat /vi915/igt-tests); do
-	echo "== igt $test"
-	timeout -k 10 900 "$igt/$test" >"$out/igt/$test.log" 2>&1
+# One test per line, then its arguments (a --run-subtest pattern, say), split
+# into words but not globbed.
+set -f
+while read -r test args; do
+	echo "== igt $test $args"
+	# shellcheck disable=SC2086 # the arguments are words
+	timeout -k 10 900 "$igt/$test" $args >"$out/igt/$test.log" 2>&1 </dev/null
 	echo "== igt $test: exit $?"
-done
+done </vi915/igt-tests
 exit 0
