@@ -42,7 +42,7 @@ fi
 echo "${accel[1]%%,*}" >"$run/accel"
 
 # Never leave a guest behind: stop it if this script is stopped.
-trap 'kill $(jobs -p) 2>/dev/null; on_exit' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; on_exit' EXIT
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	"${accel[@]}" -machine q35 -smp 2 -m 3G -nographic -no-reboot \
