@@ -6,6 +6,11 @@
  * every figure's line contains the word "ratio". Results also go, as JSON, to
  * the file named by the first argument.
  *
+ * Every figure runs in each of ROUNDS interleaved rounds (figure 1, 2, ...,
+ * then again); a ratio is reported as the median of its rounds with their
+ * spread, and judged only when every round falls on the same side of its
+ * target ("undecided" otherwise).
+ *
  * Figures (see the README's benchmark section):
  *   1 first-use pin        execbuf on a fresh N MiB userptr / gup_test PIN_FAST
  *   2 steady state         execbuf+wait with a valid 1 GiB userptr / with 4 KiB
@@ -13,6 +18,8 @@
  *   4 engine copy          memcpy 64 MiB time / XY_SRC_COPY_BLT 64 MiB time
  *   5 submission           empty execbuf+wait / GETPARAM; 2 threads / 1 thread
  *   6 invalidation         munmap covered by N userptrs: cost per userptr, N=10,000 / N=100
+ *   7 dependency           execbuf+wait of B waiting for A's out-fence on the other engine /
+ *                          the same pair without the dependency
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -32,10 +39,22 @@
 #define BATCH_ADDR	0x10000ull
 #define FOLL_WRITE	1
 
+#define ROUNDS		5
+#define MAX_RATIOS	32
+
 static int fd, card = -1;
 static FILE *json;
-static int first_figure = 1;
+static int first_figure = 1, round_no;
 static char drop_caches[128];
+
+/* One ratio's samples, a round each. */
+static struct ratio_samples {
+	int id, at_least;
+	char what[96];
+	double target, v[ROUNDS];
+	int n;
+} ratios[MAX_RATIOS];
+static int nratios;
 
 static double now_us(void)
 {
@@ -67,7 +86,8 @@ static void die(const char *what)
 /* Starts a figure's JSON object; fields follow with field(). */
 static void figure_begin(int id, const char *name)
 {
-	fprintf(json, "%s\n    {\"figure\": %d, \"name\": \"%s\"", first_figure ? "" : ",", id, name);
+	fprintf(json, "%s\n    {\"figure\": %d, \"round\": %d, \"name\": \"%s\"",
+		first_figure ? "" : ",", id, round_no, name);
 	first_figure = 0;
 }
 
@@ -82,20 +102,57 @@ static void figure_end(void)
 }
 
 /*
- * Prints a ratio line and records it: "ratio" is vi915's figure over its floor,
- * judged against target (at most, or at least if at_least).
+ * Records this round's value of a ratio, vi915's figure over its floor, judged
+ * against target (at most, or at least if at_least) once every round ran.
  */
 static void ratio(int id, const char *what, double value, double target, int at_least)
 {
-	int met = at_least ? value >= target : value <= target;
+	struct ratio_samples *r = NULL;
+	int i;
 
-	printf("fig%d %s: ratio %.3f (target %s %.2f: %s)\n", id, what, value,
-	       at_least ? ">=" : "<=", target, met ? "met" : "missed");
-	fprintf(json, "%s\n    {\"figure\": %d, \"ratio_of\": \"%s\", \"ratio\": %.4f, "
-		"\"target\": %.2f, \"at_least\": %s, \"met\": %s}",
-		first_figure ? "" : ",", id, what, value, target, at_least ? "true" : "false",
-		met ? "true" : "false");
-	first_figure = 0;
+	for (i = 0; i < nratios; i++)
+		if (ratios[i].id == id && !strcmp(ratios[i].what, what))
+			r = &ratios[i];
+	if (!r) {
+		if (nratios == MAX_RATIOS)
+			die("too many ratios");
+		r = &ratios[nratios++];
+		*r = (struct ratio_samples){ .id = id, .at_least = at_least, .target = target };
+		snprintf(r->what, sizeof(r->what), "%s", what);
+	}
+	if (r->n < ROUNDS)
+		r->v[r->n++] = value;
+	printf("fig%d %s: round %d ratio %.3f\n", id, what, round_no, value);
+}
+
+/* Prints and records every ratio: median, spread, and a verdict the spread allows. */
+static void report_ratios(void)
+{
+	int i, j;
+
+	for (i = 0; i < nratios; i++) {
+		struct ratio_samples *r = &ratios[i];
+		double v[ROUNDS], med, lo, hi;
+		int met = 0;
+		const char *verdict;
+
+		memcpy(v, r->v, sizeof(v));
+		med = median(v, r->n);
+		lo = v[0];
+		hi = v[r->n - 1];
+		for (j = 0; j < r->n; j++)
+			met += r->at_least ? r->v[j] >= r->target : r->v[j] <= r->target;
+		verdict = met == r->n ? "met" : met == 0 ? "missed" : "undecided";
+		printf("fig%d %s: ratio %.3f (median of %d, spread %.3f-%.3f; target %s %.2f: %s)\n",
+		       r->id, r->what, med, r->n, lo, hi, r->at_least ? ">=" : "<=", r->target,
+		       verdict);
+		fprintf(json, "%s\n    {\"figure\": %d, \"ratio_of\": \"%s\", \"ratio\": %.4f, "
+			"\"min\": %.4f, \"max\": %.4f, \"rounds\": %d, \"target\": %.2f, "
+			"\"at_least\": %s, \"verdict\": \"%s\"}",
+			first_figure ? "" : ",", r->id, r->what, med, lo, hi, r->n, r->target,
+			r->at_least ? "true" : "false", verdict);
+		first_figure = 0;
+	}
 }
 
 /* Waits for the engines, purges/unpins what is idle and drains deferred unpinning. */
@@ -150,8 +207,8 @@ static void fig1_first_use_pin(void)
 		die("/sys/kernel/debug/gup_test (CONFIG_GUP_TEST)");
 	for (s = 0; s < 3; s++) {
 		uint64_t size = sizes[s] * MiB;
-		int reps = sizes[s] >= 256 ? 7 : 15, r;
-		double t_gup[15], t_exec[15], g, e;
+		int reps = sizes[s] >= 256 ? 3 : 7, r;
+		double t_gup[7], t_exec[7], g, e;
 		void *mem = map_populated(size);
 		char what[64];
 
@@ -216,7 +273,7 @@ static void fig2_steady_state(void)
 {
 	uint32_t batch = bbe_batch(), big, small;
 	void *bmem = map_populated(GiB), *smem = map_populated(4096);
-	double tb, ts, b[9], m[9];
+	double tb, ts, b[5], m[5];
 	int r;
 
 	if (userptr(fd, bmem, GiB, 0, &big) || userptr(fd, smem, 4096, 0, &small))
@@ -224,12 +281,12 @@ static void fig2_steady_state(void)
 	/* First use pins; not timed. */
 	exec_wait_us(big, batch, 1);
 	exec_wait_us(small, batch, 1);
-	for (r = 0; r < 9; r++) {
+	for (r = 0; r < 5; r++) {
 		b[r] = exec_wait_us(big, batch, 100);
 		m[r] = exec_wait_us(small, batch, 100);
 	}
-	tb = median(b, 9);
-	ts = median(m, 9);
+	tb = median(b, 5);
+	ts = median(m, 5);
 	printf("fig2 steady state: execbuf+wait with a valid 1 GiB userptr %.1f us, 4 KiB %.1f us\n",
 	       tb, ts);
 	figure_begin(2, "steady state");
@@ -248,10 +305,10 @@ static void fig2_steady_state(void)
 /* Per-iteration time of malloc/free (mmap-backed sizes) or of mmap/munmap. */
 static double loop_us(int use_mmap, int loops)
 {
-	double t[7], t0;
+	double t[3], t0;
 	int r, i;
 
-	for (r = 0; r < 7; r++) {
+	for (r = 0; r < 3; r++) {
 		t0 = now_us();
 		for (i = 0; i < loops; i++) {
 			if (use_mmap) {
@@ -274,7 +331,7 @@ static double loop_us(int use_mmap, int loops)
 		}
 		t[r] = (now_us() - t0) / loops;
 	}
-	return median(t, 7);
+	return median(t, 3);
 }
 
 /* Figure 3: 10,000 live userptrs must not slow unrelated memory management down. */
@@ -328,7 +385,7 @@ static void fig4_engine_copy(void)
 	char *a = map_populated(size), *c = map_populated(size);
 	struct drm_i915_gem_exec_object2 objs[3];
 	struct drm_i915_gem_execbuffer2 eb;
-	double tb[5], tm[5], t0, blit, cpu;
+	double tb[3], tm[3], t0, blit, cpu;
 	uint64_t i;
 	int r;
 
@@ -342,7 +399,7 @@ static void fig4_engine_copy(void)
 	obj_at(&objs[1], dst, DST_ADDR, EXEC_OBJECT_WRITE);
 	obj_at(&objs[2], batch, BATCH_ADDR, 0);
 	memset(a, 1, size);
-	for (r = 0; r < 5; r++) {
+	for (r = 0; r < 3; r++) {
 		eb = eb_for(objs, 3, I915_EXEC_BLT, 0);
 		t0 = now_us();
 		if (execbuf(fd, &eb))
@@ -357,8 +414,8 @@ static void fig4_engine_copy(void)
 	for (i = 0; i < size / 4; i += 4099)
 		if (dmap[i] != (uint32_t)(i * 2654435761u))
 			die("fig4: the blit copied wrong data");
-	blit = median(tb, 5);
-	cpu = median(tm, 5);
+	blit = median(tb, 3);
+	cpu = median(tm, 3);
 	printf("fig4 64 MiB copy: XY_SRC_COPY_BLT %.0f us (%.0f MiB/s), memcpy %.0f us (%.0f MiB/s)\n",
 	       blit, 64 / blit * 1e6, cpu, 64 / cpu * 1e6);
 	figure_begin(4, "engine copy");
@@ -408,15 +465,15 @@ static uint32_t context_create(void)
 /* Figure 5: what a submission costs over a system call, and how it scales. */
 static void fig5_submission(void)
 {
-	const int loops = 2000;
+	const int loops = 1000;
 	struct submitter s[2];
 	pthread_t t[2];
-	double te[7], tg[7], t0, one, two, exec, null_ioctl;
+	double te[3], tg[3], t0, one, two, exec, null_ioctl;
 	int r, i, v;
 
 	s[0] = (struct submitter){ .ctx = context_create(), .batch = bbe_batch(), .loops = loops };
 	s[1] = (struct submitter){ .ctx = context_create(), .batch = bbe_batch(), .loops = loops };
-	for (r = 0; r < 7; r++) {
+	for (r = 0; r < 3; r++) {
 		t0 = now_us();
 		for (i = 0; i < loops; i++)
 			getparam(fd, I915_PARAM_CHIPSET_ID, &v);
@@ -424,10 +481,10 @@ static void fig5_submission(void)
 		submit_loop(&s[0]);
 		te[r] = s[0].us / loops;
 	}
-	exec = median(te, 7);
-	null_ioctl = median(tg, 7);
+	exec = median(te, 3);
+	null_ioctl = median(tg, 3);
 	/* Where the time goes: the ioctl, then the wait for the engine. */
-	for (r = 0; r < 7; r++) {
+	for (r = 0; r < 3; r++) {
 		double t1, ioctl_us = 0, wait_us = 0;
 
 		for (i = 0; i < loops / 10; i++) {
@@ -443,8 +500,8 @@ static void fig5_submission(void)
 		tg[r] = wait_us / (loops / 10);
 	}
 	printf("fig5 empty execbuf+wait %.2f us (ioctl %.2f us, wait %.2f us), GETPARAM %.2f us\n",
-	       exec, median(te, 7), median(tg, 7), null_ioctl);
-	for (r = 0; r < 5; r++) {
+	       exec, median(te, 3), median(tg, 3), null_ioctl);
+	for (r = 0; r < 3; r++) {
 		submit_loop(&s[0]);
 		te[r] = loops / s[0].us;
 		for (i = 0; i < 2; i++)
@@ -453,8 +510,8 @@ static void fig5_submission(void)
 			pthread_join(t[i], NULL);
 		tg[r] = 2 * loops / (s[0].us > s[1].us ? s[0].us : s[1].us);
 	}
-	one = median(te, 5);
-	two = median(tg, 5);
+	one = median(te, 3);
+	two = median(tg, 3);
 	printf("fig5 submissions: 1 thread %.0f/s, 2 threads (own contexts) %.0f/s\n",
 	       one * 1e6, two * 1e6);
 	figure_begin(5, "submission");
@@ -470,6 +527,68 @@ static void fig5_submission(void)
 }
 
 /*
+ * Submits an empty batch on ring, after in_fence if >= 0; returns its out-fence.
+ */
+static int exec_fenced(uint32_t batch, uint64_t ring, int in_fence)
+{
+	struct drm_i915_gem_exec_object2 obj;
+	struct drm_i915_gem_execbuffer2 eb;
+
+	obj_at(&obj, batch, BATCH_ADDR, 0);
+	eb = eb_for(&obj, 1, ring | I915_EXEC_FENCE_OUT, 0);
+	if (in_fence >= 0) {
+		eb.flags |= I915_EXEC_FENCE_IN;
+		eb.rsvd2 = in_fence;
+	}
+	if (execbuf(fd, &eb))
+		die("execbuf");
+	return eb.rsvd2 >> 32;
+}
+
+/* Time of A on the blitter then B on the render engine, B after A's fence if dependent. */
+static double pair_us(uint32_t a, uint32_t b, int dependent, int loops)
+{
+	double t0 = now_us();
+	int i;
+
+	for (i = 0; i < loops; i++) {
+		int fa = exec_fenced(a, I915_EXEC_BLT, -1);
+		int fb = exec_fenced(b, I915_EXEC_RENDER, dependent ? fa : -1);
+
+		fence_wait(fb, -1);
+		fence_wait(fa, -1);
+		close(fa);
+		close(fb);
+	}
+	return (now_us() - t0) / loops;
+}
+
+/* Figure 7: a request waiting for another engine's fence costs little more than one that does not. */
+static void fig7_dependency(void)
+{
+	uint32_t a = bbe_batch(), b = bbe_batch();
+	double dep[5], ind[5], d, n;
+	int r;
+
+	pair_us(a, b, 1, 10);
+	for (r = 0; r < 5; r++) {
+		dep[r] = pair_us(a, b, 1, 200);
+		ind[r] = pair_us(a, b, 0, 200);
+	}
+	d = median(dep, 5);
+	n = median(ind, 5);
+	printf("fig7 A (bcs0) then B (rcs0): %.1f us with B waiting for A's out-fence, %.1f us without\n",
+	       d, n);
+	figure_begin(7, "dependency");
+	field("dependent_us", d);
+	field("independent_us", n);
+	figure_end();
+	ratio(7, "execbuf pair+wait, B after A's fence / independent", d / n, 2, 0);
+	gem_close(fd, a);
+	gem_close(fd, b);
+}
+
+/*
  * Figure 6: munmap of a range covered by n pinned, idle userptrs (one per
  * page); returns the median munmap time. Also measures, into *unrelated, an
  * munmap of a page no userptr covers while the n userptrs are alive.
@@ -478,12 +597,12 @@ static double munmap_covered_us(int n, double *unrelated)
 {
 	uint32_t *handles = calloc(n, sizeof(*handles)), batch = bbe_batch();
 	uint64_t *addrs = calloc(n, sizeof(*addrs));
-	double t[3], u[101], t0;
+	double t[1], u[101], t0;
 	int r, i;
 
 	if (!handles || !addrs)
 		die("fig6 memory");
-	for (r = 0; r < 3; r++) {
+	for (r = 0; r < 1; r++) {
 		char *mem = map_populated((uint64_t)n * 4096);
 
 		for (i = 0; i < n; i++) {
@@ -515,7 +634,7 @@ static double munmap_covered_us(int n, double *unrelated)
 	gem_close(fd, batch);
 	free(handles);
 	free(addrs);
-	return median(t, 3);
+	return median(t, 1);
 }
 
 static void fig6_invalidation(void)
@@ -543,7 +662,7 @@ static void fig6_invalidation(void)
 
 int main(int argc, char **argv)
 {
-	const char *only = argc > 2 ? argv[2] : "123456";
+	const char *only = argc > 2 ? argv[2] : "1234567";
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: vi915_bench RESULTS.json [FIGURES]\n");
@@ -560,18 +679,24 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("guest: %ld vCPUs\n", sysconf(_SC_NPROCESSORS_ONLN));
 	fprintf(json, "{\"vcpus\": %ld, \"results\": [", sysconf(_SC_NPROCESSORS_ONLN));
-	if (strchr(only, '1'))
-		fig1_first_use_pin();
-	if (strchr(only, '2'))
-		fig2_steady_state();
-	if (strchr(only, '3'))
-		fig3_notifier_impact();
-	if (strchr(only, '4'))
-		fig4_engine_copy();
-	if (strchr(only, '5'))
-		fig5_submission();
-	if (strchr(only, '6'))
-		fig6_invalidation();
+	for (round_no = 0; round_no < ROUNDS; round_no++) {
+		printf("round %d\n", round_no);
+		if (strchr(only, '1'))
+			fig1_first_use_pin();
+		if (strchr(only, '2'))
+			fig2_steady_state();
+		if (strchr(only, '3'))
+			fig3_notifier_impact();
+		if (strchr(only, '4'))
+			fig4_engine_copy();
+		if (strchr(only, '5'))
+			fig5_submission();
+		if (strchr(only, '6'))
+			fig6_invalidation();
+		if (strchr(only, '7'))
+			fig7_dependency();
+	}
+	report_ratios();
 	fprintf(json, "\n]}\n");
 	fclose(json);
 	return 0;

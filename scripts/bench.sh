@@ -34,7 +34,7 @@ if [ -n "${VI915_BENCH_PROFILE:-}" ]; then
 fi
 
 # IGT's own userptr benchmark runs last, bounded: it has no size option.
-VI915_GUEST_KERNEL=perf VI915_GUEST_TIMEOUT=900 "$TOP/scripts/guest.sh" "$run" \
+VI915_GUEST_KERNEL=perf VI915_GUEST_TIMEOUT=1800 "$TOP/scripts/guest.sh" "$run" \
 	'/vi915/vi915_bench /vi915/out/bench.json && { timeout -k 5 240 /usr/libexec/igt-gpu-tools/benchmarks/gem_userptr_benchmark >/vi915/out/gem_userptr_benchmark.txt 2>&1; echo "gem_userptr_benchmark: exit $?"; }' \
 	"$OUT/bench-bin/vi915_bench" || die "the benchmarks failed; see $run/out/cmd.log"
 /usr/bin/python3 "$TOP/scripts/bench_report.py" "$run" || die "no report"

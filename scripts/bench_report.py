@@ -39,7 +39,8 @@ def plot(results, path):
     import matplotlib.pyplot as plt
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
-    f1 = [r for r in results if r.get("figure") == 1 and "mib" in r]
+    # The curves of the first round (the ratios carry every round).
+    f1 = [r for r in results if r.get("figure") == 1 and "mib" in r and r.get("round") == 0]
     x = [r["mib"] for r in f1]
     a.loglog(x, [r["execbuf_us"] for r in f1], "o-", label="vi915 execbuf, fresh userptr")
     a.loglog(x, [r["gup_pin_fast_us"] for r in f1], "s--", label="gup_test PIN_FAST")
@@ -47,7 +48,7 @@ def plot(results, path):
     a.set_ylabel("time (us)")
     a.set_title("1: first-use pin")
     a.legend()
-    f6 = [r for r in results if r.get("figure") == 6 and "n" in r]
+    f6 = [r for r in results if r.get("figure") == 6 and "n" in r and r.get("round") == 0]
     n = [r["n"] for r in f6]
     b.loglog(n, [r["munmap_us"] for r in f6], "o-", label="munmap of the covered range")
     b.loglog(n, [r["unrelated_munmap_us"] for r in f6], "s--", label="munmap of an uncovered page")
@@ -67,18 +68,22 @@ def main():
     ratios = [r for r in results if "ratio" in r]
     print(f"Guest: {guest_facts(run)}")
     print()
-    print("| Figure | Ratio of | Ratio | Target | |")
-    print("|---|---|---|---|---|")
+    print("| Figure | Ratio of | Median | Spread | Target | Verdict |")
+    print("|---|---|---|---|---|---|")
     for r in ratios:
         target = (">= " if r["at_least"] else "<= ") + f"{r['target']:g}"
-        met = "met" if r["met"] else "**missed**"
-        print(f"| {r['figure']} | {r['ratio_of']} | {r['ratio']:.2f} | {target} | {met} |")
+        verdict = r["verdict"] if r["verdict"] == "met" else f"**{r['verdict']}**"
+        spread = f"{r['min']:.2f}-{r['max']:.2f} ({r['rounds']} rounds)"
+        print(f"| {r['figure']} | {r['ratio_of']} | {r['ratio']:.2f} | {spread} | {target} "
+              f"| {verdict} |")
     with open(os.path.join(run, "bench.csv"), "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["figure", "ratio_of", "ratio", "target", "at_least", "met"])
+        w.writerow(["figure", "ratio_of", "median", "min", "max", "rounds", "target",
+                    "at_least", "verdict"])
         for r in ratios:
-            w.writerow([r["figure"], r["ratio_of"], f"{r['ratio']:.4f}", r["target"],
-                        r["at_least"], r["met"]])
+            w.writerow([r["figure"], r["ratio_of"], f"{r['ratio']:.4f}", f"{r['min']:.4f}",
+                        f"{r['max']:.4f}", r["rounds"], r["target"], r["at_least"],
+                        r["verdict"]])
     plot(results, os.path.join(run, "bench.png"))
     igt = os.path.join(run, "out", "gem_userptr_benchmark.txt")
     if os.path.exists(igt):
