@@ -210,6 +210,9 @@ pub(crate) enum Control {
     Continue,
     /// Stop here, to be resumed later (honoured at arbitration points only).
     Yield,
+    /// Stop before the next command, to be resumed later by another thread: this changes
+    /// nothing for the batch, so it is honoured between commands too (not within a blit).
+    Handoff,
 }
 
 /// How a batch left the streamer.
@@ -217,7 +220,7 @@ pub(crate) enum Control {
 pub(crate) enum Outcome {
     /// It ended.
     Done,
-    /// It yielded at an arbitration point; its cursor says where to resume.
+    /// It stopped, yielding or handing off; its cursor says where to resume.
     Yielded,
 }
 
@@ -264,7 +267,9 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
     /// yield: then `cursor` says where to resume.
     fn run(&mut self, mut ip: u64, cursor: &mut Cursor) -> Result<Outcome> {
         loop {
-            self.check(Point::Command)?;
+            if self.check(Point::Command)? == Control::Handoff {
+                return Ok(Self::stop(cursor, ip, self.ret));
+            }
             let header = self.vm.read_u32(ip)?;
             let len = match header >> 29 {
                 0 => self.mi(header, ip)?,
@@ -274,22 +279,24 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
             match len {
                 Next::Dwords(n) => ip = ip.checked_add(4 * u64::from(n)).ok_or(EFAULT)?,
                 Next::Jump(to) => {
-                    self.check(Point::Jump)?;
+                    if self.check(Point::Jump)? == Control::Handoff {
+                        return Ok(Self::stop(cursor, to, self.ret));
+                    }
                     ip = to;
                 }
                 Next::End => match self.ret.take() {
                     Some(to) => ip = to,
                     None => return Ok(Outcome::Done),
                 },
-                Next::Yield => {
-                    *cursor = Cursor {
-                        ip: Some(ip + 4),
-                        ret: self.ret,
-                    };
-                    return Ok(Outcome::Yielded);
-                }
+                Next::Yield => return Ok(Self::stop(cursor, ip + 4, self.ret)),
             }
         }
+    }
+
+    /// Records where to resume: at `ip`, returning to `ret` at the end of a second-level batch.
+    fn stop(cursor: &mut Cursor, ip: u64, ret: Option<u64>) -> Outcome {
+        *cursor = Cursor { ip: Some(ip), ret };
+        Outcome::Yielded
     }
 
     /// Executes a memory-interface command.
@@ -304,7 +311,7 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
         match opcode {
             op::MI_NOOP | op::MI_USER_INTERRUPT => {}
             op::MI_ARB_CHECK if self.arbitration => {
-                if self.check(Point::Arbitration)? == Control::Yield {
+                if self.check(Point::Arbitration)? != Control::Continue {
                     return Ok(Next::Yield);
                 }
             }
@@ -451,8 +458,9 @@ enum Next {
 
 /// Runs the batch at `batch` in the address space `maps` (sorted by start address), from where
 /// `cursor` says, until it ends or yields. `stop` is asked regularly, and at every jump and
-/// arbitration point, whether to go on; its error ends the batch, and its [`Control::Yield`] at
-/// an arbitration point stops it there, `cursor` recording where to resume.
+/// arbitration point, whether to go on; its error ends the batch, its [`Control::Yield`] at an
+/// arbitration point and its [`Control::Handoff`] anywhere but within a blit stop it there,
+/// `cursor` recording where to resume.
 pub(crate) fn execute(
     maps: &[Mapping],
     batch: u64,
@@ -823,6 +831,43 @@ mod tests {
         assert_eq!(r, Outcome::Done);
         // Only the check after MI_ARB_ON_OFF turned arbitration back on.
         assert_eq!(arbitrations, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn hands_off_between_any_commands_and_resumes() -> Result {
+        let s = Space::new(c"vi915-kunit-cmd-handoff")?;
+        // No arbitration point: a hand-off stops it all the same, here at the jump.
+        let next = BATCH + 0x40;
+        #[rustfmt::skip]
+        let batch = [
+            MI_STORE_DWORD_IMM, lo(DATA), hi(DATA), 1,
+            MI_BATCH_BUFFER_START, lo(next), hi(next),
+        ];
+        s.put(BATCH, &batch)?;
+        #[rustfmt::skip]
+        let rest = [
+            MI_STORE_DWORD_IMM, lo(DATA + 4), hi(DATA + 4), 2,
+            MI_BATCH_BUFFER_END,
+        ];
+        s.put(next, &rest)?;
+        s.put(DATA, &[0, 0])?;
+        let mut cursor = Cursor::default();
+        // Asked at the start, then at the jump: hand off there.
+        let mut asked = 0;
+        let r = execute(&s.maps, BATCH, &mut cursor, |_| {
+            asked += 1;
+            Ok(if asked == 2 {
+                Control::Handoff
+            } else {
+                Control::Continue
+            })
+        })?;
+        assert_eq!(r, Outcome::Yielded);
+        assert_eq!((s.get(DATA)?, s.get(DATA + 4)?), (1, 0));
+        let r = execute(&s.maps, BATCH, &mut cursor, |_| Ok(Control::Continue))?;
+        assert_eq!(r, Outcome::Done);
+        assert_eq!((s.get(DATA)?, s.get(DATA + 4)?), (1, 2));
         Ok(())
     }
 

@@ -33,14 +33,17 @@ use kernel::{
     prelude::*,
     sync::{
         atomic::{
+            Acquire,
             Atomic,
-            Relaxed, //
+            Relaxed,
+            Release, //
         },
         Arc,
         CondVar,
         Mutex, //
     },
     time::{
+        Delta,
         Instant,
         Monotonic, //
     },
@@ -170,6 +173,12 @@ pub(crate) struct Engine {
     pub(crate) reset_seq: Atomic<u64>,
     /// Resets: of hung requests, and of the whole engine (`DROP_RESET_ACTIVE`).
     pub(crate) resets: Atomic<u32>,
+    /// Held by whoever runs requests: the scheduler's work, or a submitter running the engine
+    /// itself ([`Engine::activate`]).
+    running: Atomic<bool>,
+    /// A request a submitter stopped running, with the start of its timeslice: it resumes first.
+    #[pin]
+    handed_off: Mutex<Option<(Arc<Timeline>, Instant<Monotonic>)>>,
     /// Bumped to reset the request running now as if it hung (`i915_wedged`).
     force: Atomic<u64>,
     /// The last `force` value the scheduler has acted on.
@@ -198,12 +207,33 @@ struct Slice {
     looked: Instant<Monotonic>,
     /// Set when it is reset for hanging.
     hung: bool,
+    /// When a submitter running the engine itself must hand it over.
+    deadline: Option<Instant<Monotonic>>,
+    /// Set when it was told to stop for the hand-over.
+    handing_off: bool,
     /// The manual reset count ([`Engine::reset_running`]) when it started running.
     force: u64,
 }
 
 /// How often a running request looks for others once its timeslice is used up.
 const LOOK_INTERVAL_NS: i64 = 500_000;
+/// How long a submitter runs the engine itself before handing what runs to the scheduler's work.
+const DIRECT_BUDGET_US: i64 = 100;
+
+/// Whether `now` is at or past `deadline`.
+fn passed(now: Instant<Monotonic>, deadline: Instant<Monotonic>) -> bool {
+    (now - deadline).as_nanos() >= 0
+}
+
+/// How a request left the engine.
+enum Ran {
+    /// It ended; its fence is signalled.
+    Done,
+    /// It yielded to another request.
+    Yielded,
+    /// It stopped for another thread to go on with it (see [`Engine::activate`]).
+    HandedOff,
+}
 
 impl Engine {
     /// Creates engine `id`.
@@ -223,6 +253,8 @@ impl Engine {
                 preempt: Atomic::new(false),
                 reset_seq: Atomic::new(0),
                 resets: Atomic::new(0),
+                running: Atomic::new(false),
+                handed_off <- new_mutex!(None),
                 force: Atomic::new(0),
                 forced <- new_mutex!(0),
                 forced_done <- new_condvar!(),
@@ -239,7 +271,12 @@ impl Engine {
         let _ = self.queue.enqueue(self.clone());
     }
 
-    /// Makes the engine see `timeline`, whose queue just got `priority`'s request.
+    /// Makes the engine see `timeline`, whose queue just got `priority`'s request, and runs it.
+    ///
+    /// Direct submission: if nothing runs on the engine, the submitter runs the engine itself for
+    /// a moment ([`DIRECT_BUDGET_US`]), which saves the hand-off to the scheduler's work and, when
+    /// the request is short and ready, its wake-up and the waiter's. What is left then goes to
+    /// the scheduler's work, a running batch resuming exactly where it stopped.
     pub(crate) fn activate(self: &Arc<Self>, timeline: &Arc<Timeline>, priority: i64) {
         {
             let mut list = self.active.lock();
@@ -251,7 +288,26 @@ impl Engine {
         if priority > self.running_priority.load(Relaxed) {
             self.preempt.store(true, Relaxed);
         }
-        self.kick();
+        let deadline = Instant::now() + Delta::from_micros(DIRECT_BUDGET_US);
+        if !self.run_requests(Some(deadline)) || self.has_work() {
+            self.kick();
+        }
+    }
+
+    /// Whether requests are queued, or one waits to be resumed.
+    fn has_work(&self) -> bool {
+        !self.active.lock().is_empty() || self.handed_off.lock().is_some()
+    }
+
+    /// Runs ready requests until there are none or `deadline` passes, unless someone else runs
+    /// them (then returns `false`).
+    fn run_requests(self: &Arc<Self>, deadline: Option<Instant<Monotonic>>) -> bool {
+        if self.running.cmpxchg(false, true, Acquire).is_err() {
+            return false;
+        }
+        self.schedule(deadline);
+        self.running.store(false, Release);
+        true
     }
 
     /// Counts a request built on one of the engine's timelines.
@@ -422,6 +478,10 @@ impl Engine {
             return Err(EIO);
         }
         let now = Instant::<Monotonic>::now();
+        if slice.deadline.is_some_and(|d| passed(now, d)) {
+            slice.handing_off = true;
+            return Ok(Control::Handoff);
+        }
         if point == Point::Arbitration {
             slice.arbitrated = now;
             slice.asked = None;
@@ -451,13 +511,14 @@ impl Engine {
         Ok(Control::Continue)
     }
 
-    /// Runs `request` until it ends or yields; returns whether it ended.
+    /// Runs `request` until it ends, yields or, past `deadline`, is handed off.
     fn run_one(
         &self,
         timeline: &Arc<Timeline>,
         request: &Request,
         start: Instant<Monotonic>,
-    ) -> bool {
+        deadline: Option<Instant<Monotonic>>,
+    ) -> Ran {
         let now = Instant::now();
         let mut slice = Slice {
             start,
@@ -465,6 +526,8 @@ impl Engine {
             asked: None,
             looked: start,
             hung: false,
+            deadline,
+            handing_off: false,
             force: self.force.load(Relaxed),
         };
         // Manual resets asked for before it ran were for someone else, or no one.
@@ -479,53 +542,85 @@ impl Engine {
             request.ctx.mark_guilty();
         }
         let section = SignallingSection::begin();
-        let done = match result {
-            Ok(Outcome::Yielded) => false,
+        let ran = match result {
+            Ok(Outcome::Yielded) if slice.handing_off => Ran::HandedOff,
+            Ok(Outcome::Yielded) => Ran::Yielded,
             Ok(Outcome::Done) => {
                 request.finish(None);
-                true
+                Ran::Done
             }
             Err(e) => {
                 request.finish(Some(e));
-                true
+                Ran::Done
             }
         };
         drop(section);
         self.running_priority.store(i64::MIN, Relaxed);
-        done
+        ran
+    }
+
+    /// Runs ready requests until there are none, or until `deadline`: then a running batch is
+    /// handed off, to resume first when the scheduler's work runs. Call as the runner
+    /// ([`Engine::running`]).
+    fn schedule(&self, deadline: Option<Instant<Monotonic>>) {
+        // A request handed off runs first, in its timeslice.
+        let mut resume = self.handed_off.lock().take();
+        // The timeline whose slice is running, and when the slice began.
+        let mut current: Option<(Arc<Timeline>, Instant<Monotonic>)> = None;
+        loop {
+            let next = match resume.take() {
+                Some((timeline, start)) => timeline.head().map(|r| (timeline, r, start)),
+                None => self
+                    .pick(current.as_ref().map(|c| &c.0))
+                    .map(|(timeline, r)| {
+                        let start = match &current {
+                            Some((t, start)) if Arc::ptr_eq(t, &timeline) => *start,
+                            _ => Instant::now(),
+                        };
+                        (timeline, r, start)
+                    }),
+            };
+            let Some((timeline, request, start)) = next else {
+                break;
+            };
+            match self.run_one(&timeline, &request, start, deadline) {
+                Ran::Done => {
+                    timeline.pop(&request);
+                    // Released here, outside the signalling section: unpinning pages may take
+                    // reservation locks.
+                    drop(request);
+                    let timeslice = i64::from(self.props.timeslice_duration_ms.load(Relaxed));
+                    if timeslice != 0 && start.elapsed().as_millis() >= timeslice {
+                        self.rotate(&timeline);
+                        current = None;
+                    } else {
+                        current = Some((timeline, start));
+                    }
+                    if deadline.is_some_and(|d| passed(Instant::now(), d)) {
+                        break;
+                    }
+                }
+                Ran::Yielded => {
+                    self.rotate(&timeline);
+                    current = None;
+                }
+                Ran::HandedOff => {
+                    *self.handed_off.lock() = Some((timeline, start));
+                    break;
+                }
+            }
+        }
+        // Nothing runs: manual resets asked for so far have nothing to reset.
+        self.forced(self.force.load(Relaxed));
     }
 }
 
 impl WorkItem for Engine {
     type Pointer = Arc<Engine>;
 
-    /// Runs ready requests until there are none.
+    /// Runs ready requests until there are none. If a submitter runs the engine now, it kicks
+    /// the work again when it stops with requests left.
     fn run(this: Arc<Engine>) {
-        // The timeline whose slice is running, and when the slice began.
-        let mut current: Option<(Arc<Timeline>, Instant<Monotonic>)> = None;
-        while let Some((timeline, request)) = this.pick(current.as_ref().map(|c| &c.0)) {
-            let start = match &current {
-                Some((t, start)) if Arc::ptr_eq(t, &timeline) => *start,
-                _ => Instant::now(),
-            };
-            if this.run_one(&timeline, &request, start) {
-                timeline.pop(&request);
-                // Released here, outside the signalling section: unpinning pages may take
-                // reservation locks.
-                drop(request);
-                let timeslice = i64::from(this.props.timeslice_duration_ms.load(Relaxed));
-                if timeslice != 0 && start.elapsed().as_millis() >= timeslice {
-                    this.rotate(&timeline);
-                    current = None;
-                } else {
-                    current = Some((timeline, start));
-                }
-            } else {
-                this.rotate(&timeline);
-                current = None;
-            }
-        }
-        // Nothing runs: manual resets asked for so far have nothing to reset.
-        this.forced(this.force.load(Relaxed));
+        this.run_requests(None);
     }
 }
