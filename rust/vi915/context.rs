@@ -80,8 +80,11 @@ pub(crate) struct Context {
     pub(crate) params: Mutex<Params>,
     /// Set on first use: the engine map cannot change afterwards.
     pub(crate) used: Atomic<bool>,
-    /// Set when the context is destroyed (or its file closed): its requests end with `EIO`.
+    /// Set when the context's requests must end with `EIO` (it was closed, and not persistent).
     pub(crate) cancelled: Atomic<bool>,
+    /// Set when the context is destroyed (or its file closed). A persistent one's requests run
+    /// on, but only while their engine has a heartbeat to reset them if they hang.
+    pub(crate) closed: Atomic<bool>,
     /// Its queue on each engine, indexed by [`EngineId::index`].
     timelines: [Arc<Timeline>; EngineId::ALL.len()],
     /// Its hangs, and whether it is banned.
@@ -113,6 +116,7 @@ impl Context {
                 }),
                 used: Atomic::new(false),
                 cancelled: Atomic::new(false),
+                closed: Atomic::new(false),
             }),
             GFP_KERNEL,
         )
@@ -126,6 +130,7 @@ impl Context {
     /// Closes the context (it was destroyed, or its file closed): its requests are cancelled,
     /// unless it is persistent and hang detection is on (i915's `kill_context` rule).
     pub(crate) fn close(&self) {
+        self.closed.store(true, Relaxed);
         let persistent = self.params.lock().persistent;
         let hangcheck = self.timelines.iter().all(|t| t.engine.params.hangcheck());
         if !persistent || !hangcheck {

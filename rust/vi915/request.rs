@@ -157,11 +157,16 @@ impl Request {
         timeline.push(self);
     }
 
-    /// Returns why the request must stop now, if it must: its context was destroyed or banned,
-    /// the engine was reset (`EIO`), or a userptr range it uses was unmapped (`EFAULT`).
+    /// Returns why the request must stop now, if it must: its context was cancelled or
+    /// banned, or closed while its engine has no heartbeat (i915 lets a closed context's
+    /// requests persist only under a heartbeat), the engine was reset (`EIO`), or a userptr
+    /// range it uses was unmapped (`EFAULT`).
     pub(crate) fn must_stop(&self) -> Result {
         let engine = &self.ring_slot.timeline().engine;
+        let unwatched =
+            self.ctx.closed.load(Relaxed) && engine.props.heartbeat_interval_ms.load(Relaxed) == 0;
         if self.ctx.cancelled.load(Relaxed)
+            || unwatched
             || self.ctx.record.is_banned()
             || engine.reset_seq.load(Relaxed) != self.reset_seq
         {
