@@ -322,6 +322,25 @@ TEST_F(sched, a_persistent_context_outlives_its_file)
 	close(spin.fence);
 }
 
+TEST_F(sched, a_closed_persistent_context_needs_a_heartbeat)
+{
+	struct spinner spin;
+	int fd = open_i915("renderD", 128);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, spin_start(fd, &spin, 0, I915_EXEC_RENDER));
+	gem_close(fd, spin.handle);
+	close(fd);
+	EXPECT_EQ(0, fence_wait(spin.fence, 200));
+	/* Nothing would reset it if it hung: as on i915, it is stopped. */
+	ASSERT_EQ(0, set_engine_prop("rcs0", "heartbeat_interval_ms", "0"));
+	EXPECT_EQ(1, fence_wait(spin.fence, PATIENCE_MS));
+	EXPECT_EQ(-EIO, fence_status(spin.fence));
+	ASSERT_EQ(0, set_engine_prop("rcs0", "heartbeat_interval_ms", "2500"));
+	munmap(spin.map, 4096);
+	close(spin.fence);
+}
+
 TEST_F(sched, a_manual_reset_stops_the_running_batch_only)
 {
 	uint32_t ctx = context_create(self->a);
