@@ -301,24 +301,51 @@ TEST_F(sched, closing_a_file_cancels_only_its_requests)
 	spin_free(self->a, &theirs);
 }
 
+/*
+ * Starts a spinner in fd's default context and closes fd for good: its mapping of the spinner
+ * goes first (a GEM mapping holds its file). Returns a mapping of the batch through client
+ * other, to end it with, or NULL.
+ */
+static uint32_t *spin_and_close(int fd, int other, struct spinner *spin)
+{
+	struct drm_prime_handle exp = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	struct drm_prime_handle imp = {};
+	uint32_t *map;
+
+	if (spin_start(fd, spin, 0, I915_EXEC_RENDER))
+		return NULL;
+	exp.handle = spin->handle;
+	if (do_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp))
+		return NULL;
+	imp.fd = exp.fd;
+	if (do_ioctl(other, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp))
+		return NULL;
+	close(exp.fd);
+	map = gem_mmap(other, imp.handle, 4096);
+	munmap(spin->map, 4096);
+	spin->map = NULL;
+	close(fd);
+	return map;
+}
+
 TEST_F(sched, a_persistent_context_outlives_its_file)
 {
 	struct drm_i915_gem_context_param p = { .param = I915_CONTEXT_PARAM_PERSISTENCE };
 	struct spinner spin;
 	int fd = open_i915("renderD", 128);
+	uint32_t *map;
 
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, do_ioctl(fd, DRM_IOCTL_I915_GEM_CONTEXT_GETPARAM, &p));
 	EXPECT_EQ(1, p.value);
-	ASSERT_EQ(0, spin_start(fd, &spin, 0, I915_EXEC_RENDER));
-	/* The mapping keeps the batch; the file goes. */
-	gem_close(fd, spin.handle);
-	close(fd);
+	map = spin_and_close(fd, self->a, &spin);
+	ASSERT_NE(NULL, map);
 	EXPECT_EQ(0, fence_wait(spin.fence, 500));
-	spin_end(&spin);
+	/* Ended through the other client's mapping of the batch. */
+	__atomic_store_n(&map[1], MI_BATCH_BUFFER_END, __ATOMIC_SEQ_CST);
 	EXPECT_EQ(1, fence_wait(spin.fence, PATIENCE_MS));
 	EXPECT_EQ(1, fence_status(spin.fence));
-	munmap(spin.map, 4096);
+	munmap(map, 4096);
 	close(spin.fence);
 }
 
@@ -326,18 +353,18 @@ TEST_F(sched, a_closed_persistent_context_needs_a_heartbeat)
 {
 	struct spinner spin;
 	int fd = open_i915("renderD", 128);
+	uint32_t *map;
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, spin_start(fd, &spin, 0, I915_EXEC_RENDER));
-	gem_close(fd, spin.handle);
-	close(fd);
+	map = spin_and_close(fd, self->a, &spin);
+	ASSERT_NE(NULL, map);
 	EXPECT_EQ(0, fence_wait(spin.fence, 200));
 	/* Nothing would reset it if it hung: as on i915, it is stopped. */
 	ASSERT_EQ(0, set_engine_prop("rcs0", "heartbeat_interval_ms", "0"));
 	EXPECT_EQ(1, fence_wait(spin.fence, PATIENCE_MS));
 	EXPECT_EQ(-EIO, fence_status(spin.fence));
 	ASSERT_EQ(0, set_engine_prop("rcs0", "heartbeat_interval_ms", "2500"));
-	munmap(spin.map, 4096);
+	munmap(map, 4096);
 	close(spin.fence);
 }
 
