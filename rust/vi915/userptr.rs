@@ -199,8 +199,10 @@ impl Invalidate for Userptr {
             for f in active.iter() {
                 if f.wait(false, msecs_to_jiffies(UNMAP_GRACE_MS)).is_err() {
                     // Still running (a spinner that waits for this very process, say): make
-                    // every request using any pages of this range stop at its next check.
+                    // every request using any pages of this range stop at its next check, and
+                    // have the engines look again at those waiting for a dependency.
                     u.revocations.fetch_add(1, Relaxed);
+                    u.dev.engines.iter().for_each(|e| e.kick());
                     let _ = f.wait(false, FOREVER);
                 }
             }

@@ -279,6 +279,34 @@ TEST_F(sched, an_unsignalled_in_fence_blocks_only_its_context)
 	spin_free(self->a, &blocker);
 }
 
+TEST_F(sched, an_unmap_stops_a_userptr_request_waiting_for_its_in_fence)
+{
+	struct spinner blocker;
+	uint32_t handle;
+	void *mem = map_anon(4096);
+	int64_t start;
+	int f;
+
+	ASSERT_NE(NULL, mem);
+	ASSERT_EQ(0, userptr(self->b, mem, 4096, 0, &handle));
+	/* A fence that does not signal until we say so: a spinner on the other engine. */
+	ASSERT_EQ(0, spin_start(self->a, &blocker, 0, I915_EXEC_BLT));
+	f = submit_store(self->b, 0, I915_EXEC_RENDER, handle, 0x1, blocker.fence);
+	ASSERT_GE(f, 0);
+	/* The unmap waits its grace period, then revokes the pages: the request stops. */
+	start = now_ms();
+	munmap(mem, 4096);
+	TH_LOG("munmap returned after %lld ms", (long long)(now_ms() - start));
+	EXPECT_EQ(1, fence_wait(f, PATIENCE_MS));
+	EXPECT_EQ(-EFAULT, fence_status(f));
+	EXPECT_EQ(0, fence_status(blocker.fence));
+	spin_end(&blocker);
+	EXPECT_EQ(1, fence_wait(blocker.fence, PATIENCE_MS));
+	close(f);
+	gem_close(self->b, handle);
+	spin_free(self->a, &blocker);
+}
+
 TEST_F(sched, closing_a_file_cancels_only_its_requests)
 {
 	struct spinner mine, theirs;
