@@ -132,18 +132,27 @@ impl Context {
     pub(crate) fn close(&self) {
         self.closed.store(true, Relaxed);
         let persistent = self.params.lock().persistent;
-        let hangcheck = self.timelines.iter().all(|t| t.engine.params.hangcheck());
-        if !persistent || !hangcheck {
+        if !persistent || !self.hangcheck() {
             self.cancel();
+        }
+    }
+
+    /// Whether hang detection is on (a device-wide parameter, which every engine shares).
+    fn hangcheck(&self) -> bool {
+        self.timelines[0].engine.params.hangcheck()
+    }
+
+    /// Has the engines look at the context's requests again: something they check changed.
+    fn kick_engines(&self) {
+        for t in self.timelines.iter() {
+            t.engine.kick();
         }
     }
 
     /// Cancels the context's requests: the engines stop them with `EIO`.
     fn cancel(&self) {
         self.cancelled.store(true, Relaxed);
-        for t in self.timelines.iter() {
-            t.engine.kick();
-        }
+        self.kick_engines();
     }
 
     /// Records that one of its requests hung and was reset; a banned context's requests are
@@ -151,9 +160,7 @@ impl Context {
     pub(crate) fn mark_guilty(&self) {
         let p = *self.params.lock();
         if self.record.mark_guilty(p.bannable, p.recoverable) {
-            for t in self.timelines.iter() {
-                t.engine.kick();
-            }
+            self.kick_engines();
         }
     }
 
@@ -236,10 +243,9 @@ impl Context {
                 if args.size != 0 {
                     return Err(EINVAL);
                 }
-                let hangcheck = self.timelines.iter().all(|t| t.engine.params.hangcheck());
                 if args.value != 0 {
                     // Only what the heartbeat can reset may outlive its context.
-                    if !hangcheck {
+                    if !self.hangcheck() {
                         return Err(EINVAL);
                     }
                     p.persistent = true;

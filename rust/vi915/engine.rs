@@ -460,6 +460,14 @@ impl Engine {
         self.others_ready(timeline, request.priority, true)
     }
 
+    /// Resets the running request for hanging: counted, and its context found guilty when it
+    /// leaves the engine. Returns the error it ends with.
+    fn hang(&self, slice: &mut Slice) -> Error {
+        self.resets.fetch_add(1, Relaxed);
+        slice.hung = true;
+        EIO
+    }
+
     /// Decides, at a point where the running request asks, whether it goes on, yields, or is
     /// reset for hanging (`EIO`).
     fn arbitrate(
@@ -472,10 +480,8 @@ impl Engine {
         request.must_stop()?;
         let force = self.force.load(Relaxed);
         if force != slice.force {
-            self.resets.fetch_add(1, Relaxed);
-            slice.hung = true;
             self.forced(force);
-            return Err(EIO);
+            return Err(self.hang(slice));
         }
         let now = Instant::<Monotonic>::now();
         if slice.deadline.is_some_and(|d| passed(now, d)) {
@@ -503,9 +509,7 @@ impl Engine {
         let timeout = i64::from(self.props.preempt_timeout_ms.load(Relaxed));
         if let Some(asked) = slice.asked {
             if self.params.resets() && timeout != 0 && (now - asked).as_millis() >= timeout {
-                self.resets.fetch_add(1, Relaxed);
-                slice.hung = true;
-                return Err(EIO);
+                return Err(self.hang(slice));
             }
         }
         Ok(Control::Continue)

@@ -65,10 +65,6 @@ impl Value for Fixed {
     fn get(&self) -> u64 {
         self.0
     }
-
-    fn set(&self, _value: u64) -> Result {
-        Err(EPERM)
-    }
 }
 
 /// The properties, in the order of [`Props::DEFAULTS`].

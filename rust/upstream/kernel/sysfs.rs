@@ -25,8 +25,10 @@ pub trait Value: Send + Sync {
     fn get(&self) -> u64;
 
     /// Stores a number written to the file; its error is the write's. Only called for files
-    /// added as writable.
-    fn set(&self, value: u64) -> Result;
+    /// added as writable, so a read-only value need not provide it.
+    fn set(&self, _value: u64) -> Result {
+        Err(EPERM)
+    }
 }
 
 /// One file: the attribute sysfs calls back with, and the value behind it.
