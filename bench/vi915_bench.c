@@ -660,9 +660,16 @@ static void fig6_invalidation(void)
 	ratio(6, "munmap of an uncovered page, N=10000 / N=1", u[2] / u[0], 1.5, 0);
 }
 
+/* The figures, in their order: figure N is figures[N - 1]. */
+static void (*const figures[])(void) = {
+	fig1_first_use_pin, fig2_steady_state, fig3_notifier_impact, fig4_engine_copy,
+	fig5_submission, fig6_invalidation, fig7_dependency,
+};
+
 int main(int argc, char **argv)
 {
 	const char *only = argc > 2 ? argv[2] : "1234567";
+	unsigned int i;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: vi915_bench RESULTS.json [FIGURES]\n");
@@ -681,20 +688,9 @@ int main(int argc, char **argv)
 	fprintf(json, "{\"vcpus\": %ld, \"results\": [", sysconf(_SC_NPROCESSORS_ONLN));
 	for (round_no = 0; round_no < ROUNDS; round_no++) {
 		printf("round %d\n", round_no);
-		if (strchr(only, '1'))
-			fig1_first_use_pin();
-		if (strchr(only, '2'))
-			fig2_steady_state();
-		if (strchr(only, '3'))
-			fig3_notifier_impact();
-		if (strchr(only, '4'))
-			fig4_engine_copy();
-		if (strchr(only, '5'))
-			fig5_submission();
-		if (strchr(only, '6'))
-			fig6_invalidation();
-		if (strchr(only, '7'))
-			fig7_dependency();
+		for (i = 0; i < sizeof(figures) / sizeof(figures[0]); i++)
+			if (strchr(only, '1' + i))
+				figures[i]();
 	}
 	report_ratios();
 	fprintf(json, "\n]}\n");
