@@ -480,7 +480,9 @@ impl Engine {
         request.must_stop()?;
         let force = self.force.load(Relaxed);
         if force != slice.force {
-            self.forced(force);
+            // Done once its context is found guilty and its fence signalled: whoever asked for
+            // the reset then sees both ([`Engine::run_one`]).
+            slice.force = force;
             return Err(self.hang(slice));
         }
         let now = Instant::<Monotonic>::now();
@@ -560,6 +562,7 @@ impl Engine {
         };
         drop(section);
         self.running_priority.store(i64::MIN, Relaxed);
+        self.forced(slice.force);
         ran
     }
 
