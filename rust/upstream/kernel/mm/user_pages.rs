@@ -36,6 +36,18 @@ impl UserPages {
     /// Fails with [`EFAULT`] if part of the range is not mapped (or not writable when asked),
     /// with [`E2BIG`] if the page array would exceed what one allocation may hold.
     pub fn pin(start: usize, count: usize, writable: bool) -> Result<Self> {
+        Self::pin_with(start, count, writable, 0)
+    }
+
+    /// Pins like [`UserPages::pin`], for a pin held for an unbounded time (`FOLL_LONGTERM`):
+    /// pages in CMA or movable zones are migrated out first, so that the pin does not keep them
+    /// from being allocated or offlined. As for any long-term pin, file mappings whose writeback
+    /// needs dirty tracking cannot be pinned for writing ([`EFAULT`]).
+    pub fn pin_longterm(start: usize, count: usize, writable: bool) -> Result<Self> {
+        Self::pin_with(start, count, writable, bindings::FOLL_LONGTERM)
+    }
+
+    fn pin_with(start: usize, count: usize, writable: bool, extra: u32) -> Result<Self> {
         if start % PAGE_SIZE != 0 {
             return Err(EINVAL);
         }
@@ -44,7 +56,7 @@ impl UserPages {
             return Err(E2BIG);
         }
         let mut pages = KVVec::with_capacity(count, GFP_KERNEL)?;
-        let flags = if writable { bindings::FOLL_WRITE } else { 0 };
+        let flags = extra | if writable { bindings::FOLL_WRITE } else { 0 };
         let mut this = Self {
             pages: KVVec::new(),
             writable,
@@ -185,6 +197,27 @@ mod tests {
             Some(EFAULT)
         );
         assert_eq!(UserPages::pin(addr + 8, 1, false).err(), Some(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn long_term_pins_what_userspace_sees() -> Result {
+        let addr = map(1)?;
+        UserSlice::new(UserPtr::from_addr(addr + 12), 4)
+            .writer()
+            .write(&0x600du32)?;
+        let pages = UserPages::pin_longterm(addr, 1, true)?;
+        let page = pages.page(0).ok_or(EINVAL)?;
+        assert_eq!(SharedMap::with(&page, |m| m.read_u32(12))?, 0x600d);
+        SharedMap::with(&page, |m| m.write_u32(16, 0xfeed))?;
+        let seen: u32 = UserSlice::new(UserPtr::from_addr(addr + 16), 4)
+            .reader()
+            .read()?;
+        assert_eq!(seen, 0xfeed);
+        assert_eq!(
+            UserPages::pin_longterm(addr + PAGE_SIZE, 1, false).err(),
+            Some(EFAULT)
+        );
         Ok(())
     }
 
