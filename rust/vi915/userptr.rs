@@ -242,7 +242,8 @@ pub(crate) fn pages(obj: &Object, n: &Notifier) -> Result<(Arc<PinnedSet>, Seq)>
     }
     for _ in 0..PIN_ATTEMPTS {
         let seq = n.read_begin();
-        let pinned = UserPages::pin(u.start, u.count, !u.read_only)?;
+        // Long-term: the pins stay until the range changes or the shrinker drops them.
+        let pinned = UserPages::pin_longterm(u.start, u.count, !u.read_only)?;
         let set = Arc::pin_init(
             pin_init!(PinnedSet {
                 pages: pinned,
@@ -274,7 +275,8 @@ pub(crate) fn pages(obj: &Object, n: &Notifier) -> Result<(Arc<PinnedSet>, Seq)>
 }
 
 /// Drops the pins of `n`'s range if no request uses them any more (for the shrinker); the next
-/// use pins the range again.
+/// use pins the range again. That frees nothing (the pages stay the process'), but lets reclaim
+/// swap or migrate them: [`Shrunk::Nothing`].
 pub(crate) fn release_idle(n: &Notifier) -> Shrunk {
     let u = n.data();
     let pages = {
@@ -285,14 +287,11 @@ pub(crate) fn release_idle(n: &Notifier) -> Shrunk {
         s.seq = None;
         s.pages.take()
     };
-    match pages {
-        Some(pages) => {
-            // Unpinning dirties the pages, which takes their locks: not in reclaim.
-            let _ = u.dev.reclaim.enqueue(pages);
-            Shrunk::Freed
-        }
-        None => Shrunk::Nothing,
+    if let Some(pages) = pages {
+        // Unpinning dirties the pages, which takes their locks: not in reclaim.
+        let _ = u.dev.reclaim.enqueue(pages);
     }
+    Shrunk::Nothing
 }
 
 /// Makes room to record one more request using the pages ([`set_active`]), forgetting those
