@@ -78,8 +78,8 @@ pub(crate) struct Vi915Data {
     /// request. See `Documentation/vi915/userptr.rst`.
     #[pin]
     pub(crate) notifier_lock: Mutex<()>,
-    /// Unpins userptr pages an invalidation took away (off the invalidation's context); drained
-    /// when the device goes.
+    /// Unpins userptr pages an invalidation or the shrinker took away, and frees the ranges of
+    /// freed userptr objects (off their callers' contexts); drained when the module goes.
     pub(crate) reclaim: OwnedQueue,
     /// Debug knob (debugfs `vi915_userptr_force_retry`): the next this-many execbuffers with
     /// userptrs see their sequence moved at the last check, and return `EAGAIN`.

@@ -231,7 +231,10 @@ pub(crate) fn execbuffer2(
             Some(n) => {
                 let (set, seq) = userptr::pages(&e.obj, n)?;
                 e.seq = Some(seq);
-                Backing::User(set)
+                Backing::User {
+                    pages: set,
+                    _object: e.obj.clone(),
+                }
             }
             None => {
                 let pages = e.obj.pin_pages()?;

@@ -96,13 +96,13 @@ pub(crate) struct Bo {
     #[pin]
     pub(crate) tiling: Mutex<Tiling>,
     /// For a userptr object, its range, notifier and pinned pages.
-    pub(crate) userptr: Option<Pin<KBox<userptr::Notifier>>>,
+    pub(crate) userptr: Option<Pin<KBox<userptr::Range>>>,
 }
 
 impl gem::DriverObject for Bo {
     type Driver = Vi915Driver;
     /// The notifier of a userptr object.
-    type Args = Option<Pin<KBox<userptr::Notifier>>>;
+    type Args = Option<Pin<KBox<userptr::Range>>>;
 
     fn new(dev: &Vi915Device, size: usize, userptr: Self::Args) -> impl PinInit<Self, Error> {
         let bytes = size as u64;
@@ -173,6 +173,9 @@ impl Bo {
 impl PinnedDrop for Bo {
     fn drop(self: Pin<&mut Self>) {
         self.stats.freed(self.size, self.purgeable(self.madv()));
+        if let Some(range) = self.project().userptr.take() {
+            userptr::Range::release(range);
+        }
     }
 }
 

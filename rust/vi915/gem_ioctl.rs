@@ -39,7 +39,7 @@ use crate::{
     purge, user,
     userptr::{
         self,
-        Userptr, //
+        Range, //
     },
 };
 
@@ -540,7 +540,7 @@ impl Vi915File {
             userptr::probe(start, size)?;
         }
         let read_only = args.flags & uapi::I915_USERPTR_READ_ONLY != 0;
-        let notifier = Userptr::new(dev, start, size, read_only)?;
+        let notifier = Range::new(dev, start, size, read_only)?;
         let obj = Object::new(dev, size, ObjectConfig::default(), Some(notifier))?;
         args.handle = obj.create_handle(file)?;
         Ok(0)

@@ -2,9 +2,10 @@
 
 //! Requests: one execbuffer's batch, with everything it needs until its fence signals.
 //!
-//! A request owns a pin on the pages of every object it uses (which also holds a reference to
-//! the object), its context and its place in the engine's ring. It drops them only after its
-//! fence has signalled, so userspace may close every handle right after submitting.
+//! A request owns a pin on the pages of every object it uses and a reference to the object, its
+//! context and its place in the engine's ring. It drops them only after its fence has signalled,
+//! so userspace may close every handle right after submitting; a userptr's notifier then still
+//! watches the range (an unmap still waits for the request, and stops it).
 
 use kernel::{
     dma_buf::fence::{
@@ -35,7 +36,10 @@ use crate::{
     },
     context::Context,
     engine::Engine,
-    gem::Pages,
+    gem::{
+        Object,
+        Pages, //
+    },
     timeline::Slot,
     userptr::PinnedSet, //
 };
@@ -45,7 +49,11 @@ pub(crate) enum Backing {
     /// A shmem object's pages.
     Shmem(Pages),
     /// A userptr object's pages.
-    User(Arc<PinnedSet>),
+    User {
+        pages: Arc<PinnedSet>,
+        /// Held so that the object's notifier watches the range while the request lives.
+        _object: ARef<Object>,
+    },
 }
 
 impl Backing {
@@ -53,7 +61,7 @@ impl Backing {
     pub(crate) fn page(&self, index: usize) -> Option<BorrowedPage<'_>> {
         match self {
             Backing::Shmem(p) => p.page(index),
-            Backing::User(p) => p.page(index),
+            Backing::User { pages, .. } => pages.page(index),
         }
     }
 
@@ -61,7 +69,7 @@ impl Backing {
     pub(crate) fn len(&self) -> usize {
         match self {
             Backing::Shmem(p) => p.len(),
-            Backing::User(p) => p.pages.len(),
+            Backing::User { pages, .. } => pages.pages.len(),
         }
     }
 }
@@ -174,7 +182,7 @@ impl Request {
         }
         // A userptr range unmapped while the request still used it.
         let revoked = self.maps.iter().any(|m| match &m.pages {
-            Backing::User(set) => set.revoked(),
+            Backing::User { pages, .. } => pages.revoked(),
             Backing::Shmem(_) => false,
         });
         if revoked {

@@ -9,11 +9,13 @@
 //! leaves the unpinning to a worker (unpinning dirties pages, which takes their locks, and the
 //! callback may run under one of them).
 //!
-//! A request keeps its own reference to the pinned pages. It is published (its fence added
+//! A request keeps its own reference to the pinned pages and to the object, so the notifier
+//! watches the range for as long as a request may touch it. It is published (its fence added
 //! anywhere, queued) only under the notifier lock and only if no userptr of it changed since its
 //! pages were pinned; otherwise execbuffer answers `EAGAIN` and the request is dropped unseen.
 //! See `Documentation/vi915/userptr.rst`.
 
+use core::ops::Deref;
 use kernel::{
     dma_buf::fence::{
         Fence,
@@ -134,14 +136,47 @@ pub(crate) struct Userptr {
 /// A userptr's notifier and state.
 pub(crate) type Notifier = IntervalNotifier<Userptr>;
 
-impl Userptr {
+/// A userptr object's notifier, as the object holds it.
+///
+/// The object's free hands it to the device's reclaim worker: removing the notifier may wait for
+/// a running invalidation, and dropping the last pins takes page locks, neither of which the
+/// last reference's holder may do (the shrinker's scan, in reclaim; the engine, which an
+/// invalidation may be waiting for).
+#[pin_data]
+pub(crate) struct Range {
+    #[pin]
+    notifier: Notifier,
+    #[pin]
+    work: Work<Range>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Range { self.work }
+}
+
+impl WorkItem for Range {
+    type Pointer = Pin<KBox<Range>>;
+
+    /// Removes the notifier and drops the pins it had.
+    fn run(_this: Pin<KBox<Range>>) {}
+}
+
+impl Deref for Range {
+    type Target = Notifier;
+
+    fn deref(&self) -> &Notifier {
+        &self.notifier
+    }
+}
+
+impl Range {
     /// Watches `[start, start + size)` of the current process.
     pub(crate) fn new(
         dev: &Vi915Device,
         start: usize,
         size: usize,
         read_only: bool,
-    ) -> Result<Pin<KBox<Notifier>>> {
+    ) -> Result<Pin<KBox<Range>>> {
         let task = kernel::current!();
         let mm = task.mm().ok_or(EFAULT)?;
         let data = try_pin_init!(Userptr {
@@ -157,7 +192,19 @@ impl Userptr {
                 active: KVec::new(),
             }),
         });
-        KBox::pin_init(Notifier::new(mm, start, size, data), GFP_KERNEL)
+        KBox::pin_init(
+            try_pin_init!(Range {
+                notifier <- Notifier::new(mm, start, size, data),
+                work <- new_work!("vi915::userptr::Range::work"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Frees the range on the device's reclaim worker (see [`Range`]).
+    pub(crate) fn release(this: Pin<KBox<Range>>) {
+        let dev = this.data().dev.clone();
+        dev.reclaim.enqueue(this);
     }
 }
 

@@ -80,6 +80,10 @@ impl Drop for Vi915Module {
         // engines' queues, must not be dropped by a request running on one of them.
         self.dev.engines.iter().for_each(|e| e.reset());
         self.dev.wait_idle();
+        // The last requests' userptr objects handed their ranges, which hold the device, to
+        // the reclaim worker: the device must not go from there, which would destroy the
+        // worker's queue on itself.
+        self.dev.reclaim.flush();
     }
 }
 
