@@ -17,6 +17,12 @@
 //! yield, or within `heartbeat_interval_ms` at all (with hang detection on), is reset: its
 //! request ends with `EIO` and its context is found guilty ([`crate::ban`]).
 //!
+//! The running request executes commands under the engine's `exec` lock, dropped and taken
+//! again at each check, where the request also looks whether it must stop. A userptr unmap that
+//! revokes pages takes that lock once ([`Engine::revoke`]): after that, no request using them
+//! executes another command; the scheduler then ends every request that must stop at the head of
+//! its timeline before it runs anything else, whatever its priority or dependencies.
+//!
 //! See `Documentation/vi915/engine.rst` for the lock order.
 
 use kernel::{
@@ -40,7 +46,8 @@ use kernel::{
         },
         Arc,
         CondVar,
-        Mutex, //
+        Mutex,
+        MutexGuard, //
     },
     time::{
         Delta,
@@ -181,6 +188,11 @@ pub(crate) struct Engine {
     handed_off: Mutex<Option<(Arc<Timeline>, Instant<Monotonic>)>>,
     /// Bumped to reset the request running now as if it hung (`i915_wedged`).
     force: Atomic<u64>,
+    /// Held by the running request while it executes commands between two checks.
+    #[pin]
+    exec: Mutex<()>,
+    /// Set by a revocation ([`Engine::revoke`]): requests that must stop may wait in the queues.
+    reap: Atomic<bool>,
     /// The last `force` value the scheduler has acted on.
     #[pin]
     forced: Mutex<u64>,
@@ -196,7 +208,9 @@ impl_has_work! {
 }
 
 /// The running request's view of time.
-struct Slice {
+struct Slice<'a> {
+    /// The engine's `exec` lock, held while commands execute.
+    exec: Option<MutexGuard<'a, ()>>,
     /// When its timeslice began.
     start: Instant<Monotonic>,
     /// When it last passed an arbitration point (or started).
@@ -211,6 +225,8 @@ struct Slice {
     deadline: Option<Instant<Monotonic>>,
     /// Set when it was told to stop for the hand-over.
     handing_off: bool,
+    /// Set when it was told to stop for the scheduler to end requests that must stop.
+    reaping: bool,
     /// The manual reset count ([`Engine::reset_running`]) when it started running.
     force: u64,
 }
@@ -233,6 +249,8 @@ enum Ran {
     Yielded,
     /// It stopped for another thread to go on with it (see [`Engine::activate`]).
     HandedOff,
+    /// It stopped for the scheduler to end requests that must stop; it resumes first.
+    Interrupted,
 }
 
 impl Engine {
@@ -256,6 +274,8 @@ impl Engine {
                 running: Atomic::new(false),
                 handed_off <- new_mutex!(None),
                 force: Atomic::new(0),
+                exec <- new_mutex!(()),
+                reap: Atomic::new(false),
                 forced <- new_mutex!(0),
                 forced_done <- new_condvar!(),
                 params,
@@ -354,6 +374,47 @@ impl Engine {
         self.kick();
     }
 
+    /// Returns once no request whose userptr pages were revoked before the call executes another
+    /// command on the engine; those not running are ended soon after, with `EFAULT`, even if
+    /// they wait for a dependency or for requests of a higher priority. Requests ahead of them on
+    /// their own timeline still end first.
+    pub(crate) fn revoke(self: &Arc<Self>) {
+        self.reap.store(true, Relaxed);
+        // The running request checks again, under this lock, before its next command: the lock
+        // orders the revocation before that check.
+        drop(self.exec.lock());
+        self.kick();
+    }
+
+    /// Ends, without running them, the requests that must stop at the head of their timelines.
+    fn reap(&self) {
+        loop {
+            let found = {
+                let mut list = self.active.lock();
+                let mut cursor = list.cursor_front();
+                let mut found = None;
+                while let Some(next) = cursor.peek_next() {
+                    let timeline: Arc<Timeline> = next.arc().into();
+                    cursor.move_next();
+                    if let Some(request) = timeline.head() {
+                        if let Err(e) = request.must_stop() {
+                            found = Some((timeline, request, e));
+                            break;
+                        }
+                    }
+                }
+                found
+            };
+            let Some((timeline, request, e)) = found else {
+                return;
+            };
+            let section = SignallingSection::begin();
+            request.finish(Some(e));
+            drop(section);
+            timeline.pop(&request);
+        }
+    }
+
     /// Resets the request running now, if one is, as a hang would (guilty, `EIO`), and waits
     /// until that is done; `EINTR` on a signal. This is i915's manual reset (`i915_wedged`).
     pub(crate) fn reset_running(self: &Arc<Self>) -> Result {
@@ -440,7 +501,7 @@ impl Engine {
         &self,
         timeline: &Arc<Timeline>,
         request: &Request,
-        slice: &mut Slice,
+        slice: &mut Slice<'_>,
         now: Instant<Monotonic>,
     ) -> bool {
         if self.preempt.xchg(false, Relaxed) && self.others_ready(timeline, request.priority, false)
@@ -462,7 +523,7 @@ impl Engine {
 
     /// Resets the running request for hanging: counted, and its context found guilty when it
     /// leaves the engine. Returns the error it ends with.
-    fn hang(&self, slice: &mut Slice) -> Error {
+    fn hang(&self, slice: &mut Slice<'_>) -> Error {
         self.resets.fetch_add(1, Relaxed);
         slice.hung = true;
         EIO
@@ -474,10 +535,14 @@ impl Engine {
         &self,
         timeline: &Arc<Timeline>,
         request: &Request,
-        slice: &mut Slice,
+        slice: &mut Slice<'_>,
         point: Point,
     ) -> Result<Control> {
         request.must_stop()?;
+        if self.reap.load(Relaxed) {
+            slice.reaping = true;
+            return Ok(Control::Handoff);
+        }
         let force = self.force.load(Relaxed);
         if force != slice.force {
             // Done once its context is found guilty and its fence signalled: whoever asked for
@@ -527,6 +592,7 @@ impl Engine {
     ) -> Ran {
         let now = Instant::now();
         let mut slice = Slice {
+            exec: None,
             start,
             arbitrated: now,
             asked: None,
@@ -534,13 +600,25 @@ impl Engine {
             hung: false,
             deadline,
             handing_off: false,
+            reaping: false,
             force: self.force.load(Relaxed),
         };
         // Manual resets asked for before it ran were for someone else, or no one.
         self.forced(slice.force);
         self.running_priority.store(request.priority, Relaxed);
         let section = SignallingSection::begin();
-        let result = request.run(|point| self.arbitrate(timeline, request, &mut slice, point));
+        // Taken before the request's first look at whether it must stop.
+        slice.exec = Some(self.exec.lock());
+        let result = request.run(|point| {
+            // Lets a revocation in between two commands.
+            slice.exec = None;
+            let control = self.arbitrate(timeline, request, &mut slice, point)?;
+            slice.exec = Some(self.exec.lock());
+            // A revocation that got in is seen here.
+            request.must_stop()?;
+            Ok(control)
+        });
+        slice.exec = None;
         drop(section);
         if slice.hung {
             // Before the fence signals, so that whoever sees it sees the ban too; outside the
@@ -549,6 +627,7 @@ impl Engine {
         }
         let section = SignallingSection::begin();
         let ran = match result {
+            Ok(Outcome::Yielded) if slice.reaping => Ran::Interrupted,
             Ok(Outcome::Yielded) if slice.handing_off => Ran::HandedOff,
             Ok(Outcome::Yielded) => Ran::Yielded,
             Ok(Outcome::Done) => {
@@ -575,8 +654,15 @@ impl Engine {
         // The timeline whose slice is running, and when the slice began.
         let mut current: Option<(Arc<Timeline>, Instant<Monotonic>)> = None;
         loop {
-            let next = match resume.take() {
-                Some((timeline, start)) => timeline.head().map(|r| (timeline, r, start)),
+            if self.reap.xchg(false, Relaxed) {
+                self.reap();
+            }
+            // What was resumed may have been reaped.
+            let resumed = resume
+                .take()
+                .and_then(|(timeline, start)| timeline.head().map(|r| (timeline, r, start)));
+            let next = match resumed {
+                Some(next) => Some(next),
                 None => self
                     .pick(current.as_ref().map(|c| &c.0))
                     .map(|(timeline, r)| {
@@ -615,6 +701,7 @@ impl Engine {
                     *self.handed_off.lock() = Some((timeline, start));
                     break;
                 }
+                Ran::Interrupted => resume = Some((timeline, start)),
             }
         }
         // Nothing runs: manual resets asked for so far have nothing to reset.

@@ -220,8 +220,11 @@ impl Request {
         for dep in Iterator::chain(self.deps.iter(), implicit.iter()) {
             dep.status()?;
         }
-        let mut cursor = self.cursor.lock();
-        cmd::execute(&self.maps, self.batch, &mut cursor, arbitrate)
+        // Not held while the batch runs: `arbitrate` takes the engine's locks.
+        let mut cursor = *self.cursor.lock();
+        let outcome = cmd::execute(&self.maps, self.batch, &mut cursor, arbitrate);
+        *self.cursor.lock() = cursor;
+        outcome
     }
 
     /// Signals the request's fence, with `error` if it failed.

@@ -5,7 +5,8 @@
 //! The pages are pinned when a request (or `SET_DOMAIN`) needs them, in the caller's context and
 //! with no driver lock held, and stay pinned until the range changes. An interval notifier over
 //! the range tells us when it does: the callback, under the device's notifier lock, bumps the
-//! notifier's sequence and takes the pages away, then waits for the requests using them, then
+//! notifier's sequence and takes the pages away; on an unmap it then waits, for a bounded time,
+//! for the requests using them, and makes those still going stop (see [`Engine::revoke`]); it
 //! leaves the unpinning to a worker (unpinning dirties pages, which takes their locks, and the
 //! callback may run under one of them).
 //!
@@ -14,13 +15,12 @@
 //! anywhere, queued) only under the notifier lock and only if no userptr of it changed since its
 //! pages were pinned; otherwise execbuffer answers `EAGAIN` and the request is dropped unseen.
 //! See `Documentation/vi915/userptr.rst`.
+//!
+//! [`Engine::revoke`]: crate::engine::Engine::revoke
 
 use core::ops::Deref;
 use kernel::{
-    dma_buf::fence::{
-        Fence,
-        FOREVER, //
-    },
+    dma_buf::fence::Fence,
     drm::gem::lru::Shrunk,
     impl_has_work,
     mm::{
@@ -68,8 +68,9 @@ use crate::{
 /// How often execbuffer re-pins a userptr whose range keeps changing before giving up with
 /// `EAGAIN`.
 const PIN_ATTEMPTS: u32 = 8;
-/// How long an unmap waits for the requests using a userptr's pages before revoking them.
-const UNMAP_GRACE_MS: u32 = 2000;
+/// How long an unmap waits, in all, for the requests using a userptr's pages before revoking
+/// them.
+pub(crate) const UNMAP_GRACE_MS: u32 = 2000;
 
 /// Pages pinned for a userptr, shared by the object and the requests using them.
 #[pin_data]
@@ -242,17 +243,12 @@ impl Invalidate for Userptr {
             (s.pages.take(), active)
         };
         drop(guard);
-        if unmap {
-            for f in active.iter() {
-                if f.wait(false, msecs_to_jiffies(UNMAP_GRACE_MS)).is_err() {
-                    // Still running (a spinner that waits for this very process, say): make
-                    // every request using any pages of this range stop at its next check, and
-                    // have the engines look again at those waiting for a dependency.
-                    u.revocations.fetch_add(1, Relaxed);
-                    u.dev.engines.iter().for_each(|e| e.kick());
-                    let _ = f.wait(false, FOREVER);
-                }
-            }
+        if unmap && !finished_within(&active, UNMAP_GRACE_MS) {
+            // Still queued or running (behind another client's batch, or a spinner that waits
+            // for this very process, say): every request using any pages of this range stops
+            // before its next command, and those not running end without running.
+            u.revocations.fetch_add(1, Relaxed);
+            u.dev.engines.iter().for_each(|e| e.revoke());
         }
         if let Some(pages) = pages {
             // Unpinning dirties the pages, which takes their locks; the caller may hold one.
@@ -260,6 +256,18 @@ impl Invalidate for Userptr {
         }
         true
     }
+}
+
+/// Waits for `fences` to signal, for at most `ms` milliseconds in all; returns whether they did.
+fn finished_within(fences: &[ARef<Fence>], ms: u32) -> bool {
+    let mut left = msecs_to_jiffies(ms);
+    for f in fences {
+        match f.wait(false, left) {
+            Ok(rest) => left = rest,
+            Err(_) => return false,
+        }
+    }
+    true
 }
 
 /// Returns the pinned pages of userptr `obj` (whose notifier is `n`), pinning them if the range
