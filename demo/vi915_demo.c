@@ -33,7 +33,7 @@
 
 static int failures;
 
-static double now_ms(void)
+static double clock_ms(void)
 {
 	struct timespec ts;
 
@@ -52,7 +52,7 @@ static void step(const char *what, int ok, double t0, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	printf("%-4s %-44s %9.2f ms  %s\n", ok ? "ok" : "FAIL", what, now_ms() - t0, detail);
+	printf("%-4s %-44s %9.2f ms  %s\n", ok ? "ok" : "FAIL", what, clock_ms() - t0, detail);
 	fflush(stdout);
 	failures += !ok;
 }
@@ -141,7 +141,7 @@ static int copy(int fd, uint32_t dst, uint32_t src, uint32_t batch,
 /* Step 1: a blit from a GEM object into a userptr over malloc'd memory. */
 static void blit_into_malloc(int fd)
 {
-	double t0 = now_ms();
+	double t0 = clock_ms();
 	void *mem = NULL, *pattern = malloc(SIZE);
 	uint32_t u = 0, bo = gem_create(fd, SIZE), batch = copy_batch(fd);
 	int ret = -ENOMEM;
@@ -206,7 +206,7 @@ static void *fault_handler(void *arg)
 /* Step 2: an munmap racing a submission, answered with -EAGAIN, then a successful retry. */
 static void munmap_races_submission(int fd)
 {
-	double t0 = now_ms();
+	double t0 = clock_ms();
 	struct race r = {
 		.reloc = {
 			/* The blit's destination address, dword 4 of the batch. */
@@ -268,7 +268,7 @@ out:
 /* Step 3: a read-only userptr refuses a blit into it; its memory stays as it was. */
 static void read_only_refuses_write(int fd)
 {
-	double t0 = now_ms();
+	double t0 = clock_ms();
 	char *ro = map_anon(SIZE);
 	uint32_t u = 0, bo = gem_create(fd, SIZE), batch = copy_batch(fd);
 	int ret = -ENOMEM;
@@ -293,7 +293,7 @@ static void read_only_refuses_write(int fd)
 /* Step 4: DONTNEED, i915_gem_drop_caches, and the object is gone. */
 static void purge_under_drop_caches(int fd, int card)
 {
-	double t0 = now_ms();
+	double t0 = clock_ms();
 	uint32_t bo = gem_create(fd, SIZE), retained = 1;
 	char drop[128], data[64] = "purge me";
 	int dont, drop_ret, will, write_ret;
@@ -319,7 +319,7 @@ int main(void)
 		.desc = desc, .desc_len = sizeof(desc) - 1,
 	};
 	int card = open_i915("card", 0), fd = open_i915("renderD", 128), chipset = 0;
-	double t0 = now_ms();
+	double t0 = clock_ms();
 
 	if (card < 0 || fd < 0 || ioctl(fd, DRM_IOCTL_VERSION, &v)) {
 		printf("FAIL no DRM device answers as i915\n");

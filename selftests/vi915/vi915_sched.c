@@ -15,14 +15,6 @@
 /* How long the tests wait for what must happen; what must not is checked after. */
 #define PATIENCE_MS	10000
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
-}
-
 static uint32_t context_create(int fd)
 {
 	struct drm_i915_gem_context_create_ext c = {};
@@ -30,13 +22,6 @@ static uint32_t context_create(int fd)
 	if (do_ioctl(fd, DRM_IOCTL_I915_GEM_CONTEXT_CREATE_EXT, &c))
 		return 0;
 	return c.ctx_id;
-}
-
-static int context_set(int fd, uint32_t ctx, uint64_t param, uint64_t value)
-{
-	struct drm_i915_gem_context_param p = { .ctx_id = ctx, .param = param, .value = value };
-
-	return do_ioctl(fd, DRM_IOCTL_I915_GEM_CONTEXT_SETPARAM, &p);
 }
 
 /* Submits a store of value to target (at TARGET_ADDR) on ring; its out-fence, or -errno. */

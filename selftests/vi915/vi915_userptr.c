@@ -250,21 +250,6 @@ TEST_F(userptr, forced_retry_publishes_nothing)
 	munmap(src, SIZE);
 }
 
-struct unmapper {
-	void *ptr;
-	size_t size;
-	volatile int done;
-};
-
-static void *do_munmap(void *arg)
-{
-	struct unmapper *u = arg;
-
-	munmap(u->ptr, u->size);
-	u->done = 1;
-	return NULL;
-}
-
 TEST_F(userptr, munmap_waits_for_the_request)
 {
 	/* The userptr and a second view of the same memory, which outlives the munmap. */

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <drm/drm.h>
@@ -214,6 +215,38 @@ static inline int userptr(int fd, void *ptr, uint64_t size, uint32_t flags, uint
 
 	*handle = u.handle;
 	return ret;
+}
+
+static inline int context_set(int fd, uint32_t ctx, uint64_t param, uint64_t value)
+{
+	struct drm_i915_gem_context_param p = { .ctx_id = ctx, .param = param, .value = value };
+
+	return do_ioctl(fd, DRM_IOCTL_I915_GEM_CONTEXT_SETPARAM, &p);
+}
+
+/* CLOCK_MONOTONIC in milliseconds. */
+static inline int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+/* An munmap run on a thread of its own (do_munmap), which sets done when it returns. */
+struct unmapper {
+	void *ptr;
+	size_t size;
+	volatile int done;
+};
+
+static inline void *do_munmap(void *arg)
+{
+	struct unmapper *u = arg;
+
+	munmap(u->ptr, u->size);
+	u->done = 1;
+	return NULL;
 }
 
 /* Private anonymous memory; NULL on failure. */
