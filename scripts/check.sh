@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `make check`: boots the debug guest once and runs KUnit, the kselftests and
-# IGT there; then judges the run (scripts/results.py). Raw results, IGT logs
-# and the guest's kernel log stay in out/check/.
+# `make check`: model-checks the userptr protocol (scripts/model-check.sh),
+# then boots the debug guest once and runs KUnit, the kselftests and IGT
+# there; then judges the run (scripts/results.py). Raw results, IGT logs and
+# the guest's kernel log stay in out/check/.
 . "$(dirname "$0")/lib.sh"
 
 expectations=$TOP/igt/expectations.txt
 run=$OUT/check
 start=$(date +%s)
 "$TOP/scripts/kernel.sh" debug rustfmtcheck || die "rustfmt is not clean (make fmt)"
+"$TOP/scripts/model-check.sh"
 
 # IGT tests to run: those named in the expectations file, each with the
 # arguments of its "# igt-args: TEST ARGS" line if it has one.
