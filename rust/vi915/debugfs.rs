@@ -137,7 +137,7 @@ impl Reader for DropCaches {
             }
         }
         if bits & (DROP_BOUND | DROP_UNBOUND | DROP_SHRINK_ALL) != 0 {
-            purge::shrink(dev, usize::MAX);
+            purge::shrink_all(dev);
         }
         if bits & DROP_FREED != 0 {
             dev.reclaim.flush();

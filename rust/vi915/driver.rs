@@ -7,7 +7,10 @@ use kernel::{
     dma_buf::fence::Fence,
     drm::{
         self,
-        gem::lru::Lru,
+        gem::lru::{
+            Deferred,
+            Lru, //
+        },
         ioctl::{
             AUTH,
             MASTER,
@@ -90,6 +93,10 @@ pub(crate) struct Vi915Data {
     /// pages. See [`crate::purge`].
     #[pin]
     pub(crate) reclaimable: Lru<Object>,
+    /// Objects whose last reference the shrinker's scan was left holding, freed by the reclaim
+    /// worker ([`crate::purge::Reaper`]).
+    #[pin]
+    pub(crate) dead: Deferred<Object>,
 }
 
 impl Vi915Data {
@@ -130,6 +137,9 @@ pub(crate) fn new_device(
         // SAFETY: Only this device's objects go on the LRU, and it is dropped with the device's
         // data, after the last of them is freed (each holds a reference to the device).
         reclaimable <- unsafe { Lru::new() },
+        // SAFETY: As for `reclaimable`, whose scans are the only ones given it; the reclaim
+        // worker empties it before the module goes.
+        dead <- unsafe { Deferred::new() },
     });
     if as_i915 {
         drm::UnregisteredDevice::new_named(parent, data, I915_NAME)

@@ -12,7 +12,9 @@
 //! of a purged object fails with `EFAULT`, so no purge can pull pages from under the engine.
 //!
 //! Userptrs are never purged; the shrinker drops the pins of idle ones instead (they are taken
-//! again at the next use). See `Documentation/vi915/purge.rst`.
+//! again at the next use). No object is freed in reclaim: one whose last reference a scan ends up
+//! holding (its handle was closed meanwhile) waits on the device's dead list for the reclaim
+//! worker ([`Reaper`]). See `Documentation/vi915/purge.rst`.
 
 use kernel::{
     dma_buf::resv::{
@@ -23,6 +25,7 @@ use kernel::{
         LruShrink,
         Shrunk, //
     },
+    impl_has_work, new_work,
     prelude::*,
     shrinker::{
         CountObjects,
@@ -30,7 +33,14 @@ use kernel::{
         ShrinkControl,
         Shrinker, //
     },
-    sync::aref::ARef,
+    sync::{
+        aref::ARef,
+        Arc, //
+    },
+    workqueue::{
+        Work,
+        WorkItem, //
+    },
 };
 
 use crate::{
@@ -99,23 +109,70 @@ impl LruShrink<Object> for Reclaim {
 }
 
 /// Reclaims up to `pages` pages from the device's idle reclaimable objects; returns how many
-/// were freed.
-pub(crate) fn shrink(dev: &Vi915Device, pages: usize) -> usize {
-    dev.reclaimable.scan::<Reclaim>(dev, pages).freed
+/// were freed. Objects the scan was left holding the last reference to go to the dead list.
+fn shrink(dev: &Vi915Device, pages: usize) -> usize {
+    dev.reclaimable.scan::<Reclaim>(dev, pages, &dev.dead).freed
+}
+
+/// Reclaims every idle reclaimable object, from process context (`i915_gem_drop_caches`), and
+/// frees what the scan was left holding.
+pub(crate) fn shrink_all(dev: &Vi915Device) {
+    shrink(dev, usize::MAX);
+    dev.dead.put_all(dev);
+}
+
+/// Frees, on the reclaim worker, the objects on the device's dead list.
+#[pin_data]
+pub(crate) struct Reaper {
+    dev: ARef<Vi915Device>,
+    #[pin]
+    work: Work<Reaper>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Reaper { self.work }
+}
+
+impl WorkItem for Reaper {
+    type Pointer = Arc<Reaper>;
+
+    fn run(this: Arc<Reaper>) {
+        this.dev.dead.put_all(&this.dev);
+    }
 }
 
 /// The device's shrinker.
-pub(crate) struct DeviceShrinker(pub(crate) ARef<Vi915Device>);
+pub(crate) struct DeviceShrinker(Arc<Reaper>);
+
+impl DeviceShrinker {
+    /// Creates the shrinker of `dev`.
+    pub(crate) fn new(dev: ARef<Vi915Device>) -> Result<Arc<Self>> {
+        let reaper = Arc::pin_init(
+            pin_init!(Reaper {
+                dev,
+                work <- new_work!("vi915::purge::Reaper::work"),
+            }),
+            GFP_KERNEL,
+        )?;
+        Ok(Arc::new(DeviceShrinker(reaper), GFP_KERNEL)?)
+    }
+}
 
 impl Shrinker for DeviceShrinker {
     fn count(&self, _sc: &ShrinkControl<'_>) -> CountObjects {
-        match self.0.reclaimable.count() {
+        match self.0.dev.reclaimable.count() {
             0 => CountObjects::EMPTY,
             n => CountObjects::new(n),
         }
     }
 
     fn scan(&self, sc: &ShrinkControl<'_>) -> ScanObjects {
-        ScanObjects::freed(shrink(&self.0, sc.nr_to_scan()))
+        let dev = &self.0.dev;
+        let freed = shrink(dev, sc.nr_to_scan());
+        if !dev.dead.is_empty() {
+            // Queued already, or now: either way the worker frees them.
+            let _ = dev.reclaim.enqueue(self.0.clone());
+        }
+        ScanObjects::freed(freed)
     }
 }

@@ -141,8 +141,8 @@ pub(crate) type Notifier = IntervalNotifier<Userptr>;
 ///
 /// The object's free hands it to the device's reclaim worker: removing the notifier may wait for
 /// a running invalidation, and dropping the last pins takes page locks, neither of which the
-/// last reference's holder may do (the shrinker's scan, in reclaim; the engine, which an
-/// invalidation may be waiting for).
+/// last reference's holder may do when it is the engine, which an invalidation may be waiting
+/// for.
 #[pin_data]
 pub(crate) struct Range {
     #[pin]

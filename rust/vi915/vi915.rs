@@ -30,13 +30,11 @@ mod userptr;
 mod vm;
 
 use kernel::{
-    drm, faux,
+    drm,
+    faux,
     prelude::*,
     shrinker,
-    sync::{
-        aref::ARef,
-        Arc, //
-    },
+    sync::aref::ARef, //
 };
 
 use crate::driver::Vi915Driver;
@@ -57,12 +55,13 @@ module! {
 
 /// The loaded module: a faux parent device with one DRM device on it.
 ///
-/// Fields drop in declaration order, which is the teardown order: first the shrinker (its
-/// callbacks are this module's code), then the engine properties in sysfs and the debugfs files
-/// (they live in the DRM device's directories, which unregistering removes), then the DRM
-/// registration, then the faux device it is bound to.
+/// The shrinker goes first, in [`Drop`] (its callbacks are this module's code); then the fields
+/// drop in declaration order, which is the rest of the teardown order: the engine properties in
+/// sysfs and the debugfs files (they live in the DRM device's directories, which unregistering
+/// removes), then the DRM registration, then the faux device it is bound to.
 struct Vi915Module {
-    _shrinker: shrinker::Registration<purge::DeviceShrinker>,
+    /// `None` once unregistered, at the start of [`Drop`].
+    shrinker: Option<shrinker::Registration<purge::DeviceShrinker>>,
     /// The engine properties in sysfs (they hold the engines, and sit in the device's directory).
     _sysfs: kernel::sysfs::Dir,
     _debugfs: Pin<KBox<debugfs::DebugFs>>,
@@ -74,6 +73,8 @@ struct Vi915Module {
 
 impl Drop for Vi915Module {
     fn drop(&mut self) {
+        // No scan leaves objects for the reclaim worker from now on.
+        self.shrinker = None;
         // Every file is closed (each held a module reference), but persistent contexts'
         // requests may still run: stop them, then wait for the engines to finish: the module's
         // code must outlive them, and the last reference to the device, whose drop destroys the
@@ -81,8 +82,10 @@ impl Drop for Vi915Module {
         self.dev.engines.iter().for_each(|e| e.reset());
         self.dev.wait_idle();
         // The last requests' userptr objects handed their ranges, which hold the device, to
-        // the reclaim worker: the device must not go from there, which would destroy the
-        // worker's queue on itself.
+        // the reclaim worker, and so may the dead objects it frees: the device must not go from
+        // there, which would destroy the worker's queue on itself. Two rounds: the first frees
+        // objects, whose ranges the second frees.
+        self.dev.reclaim.flush();
         self.dev.reclaim.flush();
     }
 }
@@ -114,11 +117,11 @@ impl kernel::Module for Vi915Module {
         let shrinker = shrinker::Registration::new(
             c"vi915",
             shrinker::DEFAULT_SEEKS,
-            Arc::new(purge::DeviceShrinker(drm_dev.clone()), GFP_KERNEL)?,
+            purge::DeviceShrinker::new(drm_dev.clone())?,
         )?;
 
         Ok(Self {
-            _shrinker: shrinker,
+            shrinker: Some(shrinker),
             _sysfs: sysfs,
             _debugfs: debugfs,
             _drm: reg,

@@ -6,7 +6,9 @@
 //! keeps the number of their pages for a lockless count. The list does not hold references: an
 //! object leaves it when it is freed. [`Lru::scan`] walks it the way a shrinker's scan should:
 //! each object is referenced and its reservation object trylocked (reclaim must not wait for
-//! it) before a driver's [`LruShrink::shrink`] decides, under that lock, what to do with it.
+//! it) before a driver's [`LruShrink::shrink`] decides, under that lock, what to do with it. The
+//! scan frees no object: one whose last reference it ends up holding goes to a [`Deferred`]
+//! list, freed outside reclaim.
 //!
 //! C header: [`include/drm/drm_gem.h`](srctree/include/drm/drm_gem.h)
 
@@ -117,20 +119,30 @@ impl<O: AllocImpl> Lru<O> {
     /// Offers up to `nr_to_scan` pages' worth of objects, oldest first, to `S::shrink`.
     ///
     /// Objects whose reservation object is locked elsewhere are skipped (and counted as
-    /// remaining); objects being freed are skipped.
-    pub fn scan<S: LruShrink<O>>(&self, dev: &Device<O::Driver>, nr_to_scan: usize) -> Scanned {
+    /// remaining); objects being freed are skipped. An object whose owner dropped its reference
+    /// while the scan held one is not freed (a free may take locks reclaim must not wait for):
+    /// it goes to `dead` instead, for [`Deferred::put_all`] to free outside reclaim.
+    pub fn scan<S: LruShrink<O>>(
+        &self,
+        dev: &Device<O::Driver>,
+        nr_to_scan: usize,
+        dead: &Deferred<O>,
+    ) -> Scanned {
         let mut remaining = 0;
         let nr = u32::try_from(nr_to_scan).unwrap_or(u32::MAX);
-        // SAFETY: `dev` is the device of every object on the list (type invariant); the callback
-        // matches the C prototype; a NULL ticket means plain trylocks.
+        // SAFETY: `dev` is the device of every object on the list and on `dead` (type
+        // invariants); the callback matches the C prototype; a NULL ticket means plain trylocks.
+        // An object moved to `dead` keeps the scan's reference, which `dead` then owns, as its
+        // invariant says.
         let freed = unsafe {
-            bindings::drm_gem_lru_scan(
+            bindings::drm_gem_lru_scan_deferred(
                 dev.as_raw(),
                 self.lru.get(),
                 nr,
                 &mut remaining,
                 Some(Self::shrink_callback::<S>),
                 ptr::null_mut(),
+                dead.list.lru.get(),
             )
         };
         Scanned { freed, remaining }
@@ -152,5 +164,48 @@ impl<O: AllocImpl> Lru<O> {
             Self::remove(obj);
         }
         shrunk == Shrunk::Freed
+    }
+}
+
+/// Objects a scan ([`Lru::scan`]) held the last reference to, which it left to be freed outside
+/// reclaim.
+///
+/// # Invariants
+///
+/// `list` is an [`Lru`] whose objects each hold one reference that the list owns; objects are
+/// added only by [`Lru::scan`].
+#[pin_data]
+pub struct Deferred<O: AllocImpl> {
+    #[pin]
+    list: Lru<O>,
+}
+
+impl<O: AllocImpl> Deferred<O> {
+    /// Creates an empty list for the objects of one device.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Lru::new`]: it is given only to scans of LRUs of one device, and [`put_all`]
+    /// gets that device too; it is dropped only once empty.
+    ///
+    /// [`put_all`]: Deferred::put_all
+    pub unsafe fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            // SAFETY: The caller's contract is `Lru::new`'s.
+            list <- unsafe { Lru::new() },
+        })
+    }
+
+    /// Returns whether objects wait to be freed, without locking.
+    pub fn is_empty(&self) -> bool {
+        self.list.count() == 0
+    }
+
+    /// Drops the reference of every object on the list, taking them off it, which may free them:
+    /// call from process context, not in reclaim.
+    pub fn put_all(&self, dev: &Device<O::Driver>) {
+        // SAFETY: `dev` is the device of the objects on the list (the caller's contract in
+        // `new`); each holds a reference the list owns (type invariant), which this drops.
+        unsafe { bindings::drm_gem_lru_put_all(dev.as_raw(), self.list.lru.get()) };
     }
 }
