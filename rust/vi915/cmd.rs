@@ -247,7 +247,7 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
     /// point.
     fn check(&mut self, point: Point) -> Result<Control> {
         self.since_check += 1;
-        if point == Point::Command && self.since_check < CHECK_INTERVAL {
+        if matches!(point, Point::Command | Point::Within) && self.since_check < CHECK_INTERVAL {
             return Ok(Control::Continue);
         }
         self.since_check = 0;
@@ -316,7 +316,7 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
                 }
             }
             op::MI_ARB_CHECK => {
-                self.check(Point::Command)?;
+                self.check(Point::Within)?;
             }
             op::MI_ARB_ON_OFF => self.arbitration = header & op::ARB_ENABLE != 0,
             op::MI_BATCH_BUFFER_END => return Ok(Next::End),
@@ -402,7 +402,7 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
                 let src_rect = Rect::new(d[1], d[6], d[6]);
                 let bytes = rect.width * rect.cpp;
                 for row in 0..rect.height {
-                    self.check(Point::Command)?;
+                    self.check(Point::Within)?;
                     let to = rect.row(dst, rect.pitch, row)?;
                     let from = src_rect.row(src, src_pitch, row)?;
                     self.vm.copy(to, from, bytes)?;
@@ -419,7 +419,7 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
                 }
                 let dst = addr(d[4], d[5]);
                 for row in 0..rect.height {
-                    self.check(Point::Command)?;
+                    self.check(Point::Within)?;
                     let to = rect.row(dst, rect.pitch, row)?;
                     if to % 4 != 0 {
                         return Err(EINVAL);
@@ -442,6 +442,9 @@ pub(crate) enum Point {
     Jump,
     /// At an arbitration point (`MI_ARB_CHECK`), where real hardware could preempt the batch.
     Arbitration,
+    /// Where the batch cannot stop (within a blit, at its start, at an `MI_ARB_CHECK` with
+    /// arbitration off): only an error ends it there.
+    Within,
 }
 
 /// Where the streamer goes after a command.
@@ -459,8 +462,8 @@ enum Next {
 /// Runs the batch at `batch` in the address space `maps` (sorted by start address), from where
 /// `cursor` says, until it ends or yields. `stop` is asked regularly, and at every jump and
 /// arbitration point, whether to go on; its error ends the batch, its [`Control::Yield`] at an
-/// arbitration point and its [`Control::Handoff`] anywhere but within a blit stop it there,
-/// `cursor` recording where to resume.
+/// arbitration point and its [`Control::Handoff`] anywhere but at a [`Point::Within`] stop it
+/// there, `cursor` recording where to resume.
 pub(crate) fn execute(
     maps: &[Mapping],
     batch: u64,
@@ -474,7 +477,8 @@ pub(crate) fn execute(
         since_check: 0,
         arbitration: true,
     };
-    s.check(Point::Jump)?;
+    // Asked at once at the start, where the batch cannot stop.
+    (s.stop)(Point::Within)?;
     let ip = cursor.ip.unwrap_or(batch);
     s.run(ip, cursor)
 }

@@ -539,7 +539,9 @@ impl Engine {
         point: Point,
     ) -> Result<Control> {
         request.must_stop()?;
-        if self.reap.load(Relaxed) {
+        // Stopping needs a point where the batch can stop.
+        let stoppable = point != Point::Within;
+        if stoppable && self.reap.load(Relaxed) {
             slice.reaping = true;
             return Ok(Control::Handoff);
         }
@@ -551,7 +553,7 @@ impl Engine {
             return Err(self.hang(slice));
         }
         let now = Instant::<Monotonic>::now();
-        if slice.deadline.is_some_and(|d| passed(now, d)) {
+        if stoppable && slice.deadline.is_some_and(|d| passed(now, d)) {
             slice.handing_off = true;
             return Ok(Control::Handoff);
         }
@@ -613,9 +615,13 @@ impl Engine {
             // Lets a revocation in between two commands.
             slice.exec = None;
             let control = self.arbitrate(timeline, request, &mut slice, point)?;
-            slice.exec = Some(self.exec.lock());
-            // A revocation that got in is seen here.
-            request.must_stop()?;
+            // Only a batch that goes on needs the lock (it takes it again when it resumes): one
+            // stopping for a revocation lets it go at once.
+            if control == Control::Continue {
+                slice.exec = Some(self.exec.lock());
+                // A revocation that got in is seen here.
+                request.must_stop()?;
+            }
             Ok(control)
         });
         slice.exec = None;
