@@ -9,8 +9,8 @@
 #include "kselftest_harness.h"
 #include "vi915_util.h"
 
-#define TARGET_ADDR	0x800000ull
-#define BATCH_ADDR	0xc00000ull
+#define TARGET_ADDR	STORE_TARGET_ADDR
+#define BATCH_ADDR	STORE_BATCH_ADDR
 
 /* How long the tests wait for what must happen; what must not is checked after. */
 #define PATIENCE_MS	10000
@@ -24,25 +24,11 @@ static uint32_t context_create(int fd)
 	return c.ctx_id;
 }
 
-/* Submits a store of value to target (at TARGET_ADDR) on ring; its out-fence, or -errno. */
+/* Submits a store of value to target's first dword on ring; its out-fence, or -errno. */
 static int submit_store(int fd, uint32_t ctx, uint64_t ring, uint32_t target, uint32_t value,
 			int in_fence)
 {
-	struct drm_i915_gem_exec_object2 objs[2];
-	struct drm_i915_gem_execbuffer2 eb;
-	uint32_t batch = store_batch(fd, TARGET_ADDR, value);
-	int ret;
-
-	obj_at(&objs[0], target, TARGET_ADDR, EXEC_OBJECT_WRITE | EXEC_OBJECT_ASYNC);
-	obj_at(&objs[1], batch, BATCH_ADDR, 0);
-	eb = eb_for(objs, 2, ring | I915_EXEC_FENCE_OUT, ctx);
-	if (in_fence >= 0) {
-		eb.flags |= I915_EXEC_FENCE_IN;
-		eb.rsvd2 = in_fence;
-	}
-	ret = execbuf(fd, &eb);
-	gem_close(fd, batch);
-	return ret ? ret : (int)(eb.rsvd2 >> 32);
+	return store_in(fd, ctx, ring, target, EXEC_OBJECT_ASYNC, 0, value, in_fence);
 }
 
 /* Path of an engine property in sysfs, from the primary node's minor. */

@@ -16,8 +16,8 @@
 #include "kselftest_harness.h"
 #include "vi915_util.h"
 
-#define DST_ADDR	0x800000ull
-#define BATCH_ADDR	0xc00000ull
+#define DST_ADDR	STORE_TARGET_ADDR
+#define BATCH_ADDR	STORE_BATCH_ADDR
 #define READ_ADDR	0x1000000ull
 
 /* How long the tests wait for what must happen; what must not is checked after. */
@@ -30,21 +30,7 @@
 static int store_to(int fd, uint32_t ctx, uint64_t ring, uint32_t up, uint32_t value,
 		    int in_fence)
 {
-	struct drm_i915_gem_exec_object2 objs[2];
-	struct drm_i915_gem_execbuffer2 eb;
-	uint32_t batch = store_batch(fd, DST_ADDR + 4, value);
-	int ret;
-
-	obj_at(&objs[0], up, DST_ADDR, EXEC_OBJECT_WRITE);
-	obj_at(&objs[1], batch, BATCH_ADDR, 0);
-	eb = eb_for(objs, 2, ring | I915_EXEC_FENCE_OUT, ctx);
-	if (in_fence >= 0) {
-		eb.flags |= I915_EXEC_FENCE_IN;
-		eb.rsvd2 = in_fence;
-	}
-	ret = execbuf(fd, &eb);
-	gem_close(fd, batch);
-	return ret ? ret : (int)(eb.rsvd2 >> 32);
+	return store_in(fd, ctx, ring, up, 0, 4, value, in_fence);
 }
 
 /*

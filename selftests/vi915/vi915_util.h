@@ -340,6 +340,34 @@ static inline uint32_t store_batch(int fd, uint64_t addr, uint32_t value)
 	return h;
 }
 
+#define STORE_TARGET_ADDR	0x800000ull
+#define STORE_BATCH_ADDR	0xc00000ull
+
+/*
+ * Submits on ctx and ring a store of value at byte offset of target, which
+ * the request names with EXEC_OBJECT_WRITE and flags, after in_fence if it is
+ * >= 0. Returns the out-fence, or -errno.
+ */
+static inline int store_in(int fd, uint32_t ctx, uint64_t ring, uint32_t target, uint64_t flags,
+			   uint64_t offset, uint32_t value, int in_fence)
+{
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t batch = store_batch(fd, STORE_TARGET_ADDR + offset, value);
+	int ret;
+
+	obj_at(&objs[0], target, STORE_TARGET_ADDR, EXEC_OBJECT_WRITE | flags);
+	obj_at(&objs[1], batch, STORE_BATCH_ADDR, 0);
+	eb = eb_for(objs, 2, ring | I915_EXEC_FENCE_OUT, ctx);
+	if (in_fence >= 0) {
+		eb.flags |= I915_EXEC_FENCE_IN;
+		eb.rsvd2 = in_fence;
+	}
+	ret = execbuf(fd, &eb);
+	gem_close(fd, batch);
+	return ret ? ret : (int)(eb.rsvd2 >> 32);
+}
+
 static inline uint32_t read_u32(int fd, uint32_t handle, uint64_t offset)
 {
 	uint32_t v = 0xbad0bad0;
