@@ -50,7 +50,13 @@ use kernel::{
         Arc,
         SpinLock, //
     },
-    time::msecs_to_jiffies,
+    time::{
+        msecs_to_jiffies,
+        Delta,
+        Instant,
+        Jiffies,
+        Monotonic, //
+    },
     workqueue::{
         Work,
         WorkItem, //
@@ -258,13 +264,30 @@ impl Invalidate for Userptr {
     }
 }
 
+/// The longest timeout the timer wheel expires on time: its first level, 64 jiffies, has a
+/// granularity of one jiffy, and a longer timeout may fire up to an eighth of it late.
+const PRECISE_JIFFIES: Jiffies = 63;
+
 /// Waits for `fences` to signal, for at most `ms` milliseconds in all; returns whether they did.
+/// Each wait is at most [`PRECISE_JIFFIES`] long, so that the deadline is kept to a jiffy.
 fn finished_within(fences: &[ARef<Fence>], ms: u32) -> bool {
-    let mut left = msecs_to_jiffies(ms);
+    let deadline = Instant::<Monotonic>::now() + Delta::from_millis(i64::from(ms));
     for f in fences {
-        match f.wait(false, left) {
-            Ok(rest) => left = rest,
-            Err(_) => return false,
+        loop {
+            let left = (deadline - Instant::now()).as_millis_ceil();
+            if left <= 0 {
+                // Past the deadline: what is left must have signalled already.
+                if f.is_signaled() {
+                    break;
+                }
+                return false;
+            }
+            let timeout = msecs_to_jiffies(u32::try_from(left).unwrap_or(u32::MAX));
+            match f.wait(false, timeout.min(PRECISE_JIFFIES)) {
+                Ok(_) => break,
+                Err(e) if e == ETIME => {}
+                Err(_) => return false,
+            }
         }
     }
     true
