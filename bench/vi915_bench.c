@@ -12,7 +12,7 @@
  * target ("undecided" otherwise).
  *
  * Figures (see the README's benchmark section):
- *   1 first-use pin        execbuf on a fresh N MiB userptr / gup_test PIN_FAST
+ *   1 first-use pin        execbuf on a fresh N MiB userptr / gup_test PIN_FAST, long-term
  *   2 steady state         execbuf+wait with a valid 1 GiB userptr / with 4 KiB
  *   3 notifier impact      malloc/free, mmap/munmap loops with 10,000 userptrs / none
  *   4 engine copy          memcpy 64 MiB time / XY_SRC_COPY_BLT 64 MiB time
@@ -20,6 +20,8 @@
  *   6 invalidation         munmap covered by N userptrs: cost per userptr, N=10,000 / N=100
  *   7 dependency           execbuf+wait of B waiting for A's out-fence on the other engine /
  *                          the same pair without the dependency
+ *   8 bounded unmap        munmap of a userptr whose request is queued behind another
+ *                          client's spinner / (the unmap grace period + 10 ms)
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -38,6 +40,7 @@
 #define DST_ADDR	0x300000000ull
 #define BATCH_ADDR	0x10000ull
 #define FOLL_WRITE	1
+#define FOLL_LONGTERM	0x100
 
 #define ROUNDS		5
 #define MAX_RATIOS	32
@@ -216,7 +219,9 @@ static void fig1_first_use_pin(void)
 		for (r = 0; r < reps; r++) {
 			struct gup_test gt = {
 				.addr = (uintptr_t)mem, .size = size,
-				.nr_pages_per_call = size / 4096, .gup_flags = FOLL_WRITE,
+				.nr_pages_per_call = size / 4096,
+				/* The pin vi915 takes: pin_user_pages_fast(), long-term. */
+				.gup_flags = FOLL_WRITE | FOLL_LONGTERM,
 			};
 			uint64_t addr = USERPTR_ADDR;
 			uint32_t u;
@@ -237,14 +242,14 @@ static void fig1_first_use_pin(void)
 		}
 		g = median(t_gup, reps);
 		e = median(t_exec, reps);
-		printf("fig1 first-use pin %d MiB: execbuf %.0f us, gup_test PIN_FAST %.0f us\n",
+		printf("fig1 first-use pin %d MiB: execbuf %.0f us, gup_test PIN_FAST long-term %.0f us\n",
 		       sizes[s], e, g);
 		figure_begin(1, "first-use pin");
 		field("mib", sizes[s]);
 		field("execbuf_us", e);
 		field("gup_pin_fast_us", g);
 		figure_end();
-		snprintf(what, sizeof(what), "first-use pin %d MiB, execbuf / gup_test PIN_FAST",
+		snprintf(what, sizeof(what), "first-use pin %d MiB, execbuf / gup_test long-term PIN_FAST",
 			 sizes[s]);
 		ratio(1, what, e / g, 1.10, 0);
 		munmap(mem, size);
@@ -660,15 +665,65 @@ static void fig6_invalidation(void)
 	ratio(6, "munmap of an uncovered page, N=10000 / N=1", u[2] / u[0], 1.5, 0);
 }
 
+/* How long an unmap waits for a busy userptr's requests (UNMAP_GRACE_MS in userptr.rs). */
+#define UNMAP_GRACE_MS	2000
+
+/*
+ * Figure 8: munmap of a userptr whose request waits behind another client's
+ * spinner, of a higher priority, which never yields to it: the unmap waits its
+ * grace period, then revokes the request and returns.
+ */
+static void fig8_bounded_unmap(void)
+{
+	int other = open_i915("renderD", 128), f;
+	uint32_t *mem = map_populated(4096), up, batch;
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	struct spinner spin;
+	double t0, ms;
+
+	if (other < 0 || context_set(other, 0, I915_CONTEXT_PARAM_PRIORITY, 1023) ||
+	    spin_start(other, &spin, 0, I915_EXEC_RENDER))
+		die("fig8 spinner");
+	if (userptr(fd, mem, 4096, 0, &up))
+		die("userptr");
+	batch = store_batch(fd, USERPTR_ADDR, 1);
+	obj_at(&objs[0], up, USERPTR_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, 2, I915_EXEC_RENDER | I915_EXEC_FENCE_OUT, 0);
+	if (execbuf(fd, &eb))
+		die("execbuf");
+	f = eb.rsvd2 >> 32;
+	t0 = now_us();
+	munmap(mem, 4096);
+	ms = (now_us() - t0) / 1000;
+	if (fence_wait(f, 10000) != 1 || fence_status(f) != -EFAULT)
+		die("fig8: the request was not revoked");
+	spin_end(&spin);
+	fence_wait(spin.fence, -1);
+	printf("fig8 munmap of a userptr queued behind another client's spinner: %.1f ms "
+	       "(grace %d ms)\n", ms, UNMAP_GRACE_MS);
+	figure_begin(8, "bounded unmap");
+	field("munmap_ms", ms);
+	field("grace_ms", UNMAP_GRACE_MS);
+	figure_end();
+	ratio(8, "munmap behind a spinner / (grace + 10 ms)", ms / (UNMAP_GRACE_MS + 10), 1, 0);
+	close(f);
+	gem_close(fd, batch);
+	gem_close(fd, up);
+	spin_free(other, &spin);
+	close(other);
+}
+
 /* The figures, in their order: figure N is figures[N - 1]. */
 static void (*const figures[])(void) = {
 	fig1_first_use_pin, fig2_steady_state, fig3_notifier_impact, fig4_engine_copy,
-	fig5_submission, fig6_invalidation, fig7_dependency,
+	fig5_submission, fig6_invalidation, fig7_dependency, fig8_bounded_unmap,
 };
 
 int main(int argc, char **argv)
 {
-	const char *only = argc > 2 ? argv[2] : "1234567";
+	const char *only = argc > 2 ? argv[2] : "12345678";
 	unsigned int i;
 
 	if (argc < 2) {

@@ -43,7 +43,7 @@ def plot(results, path):
     f1 = [r for r in results if r.get("figure") == 1 and "mib" in r and r.get("round") == 0]
     x = [r["mib"] for r in f1]
     a.loglog(x, [r["execbuf_us"] for r in f1], "o-", label="vi915 execbuf, fresh userptr")
-    a.loglog(x, [r["gup_pin_fast_us"] for r in f1], "s--", label="gup_test PIN_FAST")
+    a.loglog(x, [r["gup_pin_fast_us"] for r in f1], "s--", label="gup_test PIN_FAST, long-term")
     a.set_xlabel("userptr size (MiB)")
     a.set_ylabel("time (us)")
     a.set_title("1: first-use pin")
