@@ -266,7 +266,15 @@ impl Context {
                 if p.engines.is_some() {
                     return Err(EINVAL);
                 }
-                p.engines = Some(read_engine_map(args)?);
+                // Read without the lock: a fault on the map may wait for as long as
+                // userspace likes (userfaultfd), and other parameter calls must not.
+                drop(p);
+                let map = read_engine_map(args)?;
+                let mut p = self.params.lock();
+                if p.engines.is_some() {
+                    return Err(EINVAL);
+                }
+                p.engines = Some(map);
                 Ok(())
             }
             _ => Err(EINVAL),

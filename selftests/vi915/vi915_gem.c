@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * GEM objects, contexts and queries on vi915: data round trips through
- * pwrite/pread and mmap, and i915's answers to bad input.
+ * pwrite/pread and mmap, i915's answers to bad input, and context parameter
+ * calls that a fault in another one does not hold up.
  */
+#include <pthread.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 #include "vi915_util.h"
@@ -253,6 +257,94 @@ TEST_F(gem, contexts)
 	c.flags = I915_CONTEXT_CREATE_FLAGS_USE_EXTENSIONS;
 	c.extensions = (uintptr_t)&clone;
 	EXPECT_EQ(-EINVAL, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CONTEXT_CREATE_EXT, &c));
+}
+
+struct getter {
+	int fd;
+	uint32_t ctx;
+	volatile int done;
+};
+
+/* Reads a context parameter of g->ctx, then sets g->done. */
+static void *get_priority(void *arg)
+{
+	struct getter *g = arg;
+	struct drm_i915_gem_context_param p = {
+		.ctx_id = g->ctx, .param = I915_CONTEXT_PARAM_PRIORITY,
+	};
+
+	do_ioctl(g->fd, DRM_IOCTL_I915_GEM_CONTEXT_GETPARAM, &p);
+	g->done = 1;
+	return NULL;
+}
+
+struct setter {
+	int fd;
+	struct drm_i915_gem_context_param p;
+	int ret;
+};
+
+static void *set_param(void *arg)
+{
+	struct setter *s = arg;
+
+	s->ret = do_ioctl(s->fd, DRM_IOCTL_I915_GEM_CONTEXT_SETPARAM, &s->p);
+	return NULL;
+}
+
+TEST_F(gem, a_faulting_engine_map_holds_up_no_other_parameter_call)
+{
+	struct drm_i915_gem_context_create_ext c = {};
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {};
+	struct uffdio_copy copy = {};
+	struct uffd_msg msg;
+	struct setter set = { .fd = self->fd };
+	struct getter get = { .fd = self->fd };
+	pthread_t setter, getter;
+	struct pollfd pfd;
+	/* The map, once the fault is served: no extensions, then rcs0. */
+	uint64_t *page = aligned_alloc(4096, 4096);
+	char *area = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK), i;
+
+	ASSERT_NE(NULL, page);
+	ASSERT_NE(MAP_FAILED, area);
+	ASSERT_GE(uffd, 0) TH_LOG("userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	reg.range.start = (uintptr_t)area;
+	reg.range.len = 4096;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CONTEXT_CREATE_EXT, &c));
+	memset(page, 0, 4096);
+	page[1] = (uint64_t)I915_ENGINE_CLASS_RENDER;
+	/* The engine map is read from the missing page: the read waits for us. */
+	set.p = (struct drm_i915_gem_context_param){
+		.ctx_id = c.ctx_id, .param = I915_CONTEXT_PARAM_ENGINES,
+		.size = sizeof(uint64_t) + sizeof(struct i915_engine_class_instance),
+		.value = (uintptr_t)area,
+	};
+	ASSERT_EQ(0, pthread_create(&setter, NULL, set_param, &set));
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	/* Another parameter call on the same context does not wait for that fault. */
+	get.ctx = c.ctx_id;
+	ASSERT_EQ(0, pthread_create(&getter, NULL, get_priority, &get));
+	for (i = 0; i < 200 && !get.done; i++)
+		usleep(10 * 1000);
+	EXPECT_TRUE(get.done);
+	copy.dst = (uintptr_t)area;
+	copy.src = (uintptr_t)page;
+	copy.len = 4096;
+	EXPECT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	pthread_join(setter, NULL);
+	pthread_join(getter, NULL);
+	EXPECT_EQ(0, set.ret);
+	close(uffd);
+	munmap(area, 4096);
+	free(page);
 }
 
 TEST_F(gem, query)
