@@ -250,6 +250,31 @@ TEST_F(purge, willneed_in_time_keeps_the_contents)
 	gem_close(self->fd, h);
 }
 
+TEST_F(purge, an_exported_object_is_never_purged)
+{
+	uint32_t h = gem_create(self->fd, OBJ_SIZE), bare = gem_create(self->fd, OBJ_SIZE), v = 7;
+	struct drm_prime_handle exp = { .handle = h, .flags = DRM_CLOEXEC | DRM_RDWR };
+	struct drm_prime_handle exp_bare = { .handle = bare, .flags = DRM_CLOEXEC | DRM_RDWR };
+
+	/* Another device may map an exported object at any time: its contents stay. */
+	ASSERT_EQ(0, store(self->fd, h, 4096, 0xfeed));
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp));
+	EXPECT_EQ(1, advise(self->fd, h, I915_MADV_DONTNEED));
+	ASSERT_EQ(0, write_file(self->drop, DROP_SHRINK));
+	EXPECT_EQ(1, advise(self->fd, h, I915_MADV_WILLNEED));
+	EXPECT_EQ(0xfeed, read_u32(self->fd, h, 4096));
+	/* Even one without attached pages, which DONTNEED would discard at once. */
+	ASSERT_EQ(0, gem_write(self->fd, bare, 0, &v, sizeof(v)));
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp_bare));
+	EXPECT_EQ(1, advise(self->fd, bare, I915_MADV_DONTNEED));
+	EXPECT_EQ(1, advise(self->fd, bare, I915_MADV_WILLNEED));
+	EXPECT_EQ(7, read_u32(self->fd, bare, 0));
+	close(exp.fd);
+	close(exp_bare.fd);
+	gem_close(self->fd, h);
+	gem_close(self->fd, bare);
+}
+
 TEST_F(purge, dontneed_without_pages_purges_at_once)
 {
 	uint32_t h = gem_create(self->fd, OBJ_SIZE), v = 7;
