@@ -76,7 +76,7 @@ use crate::{
 const PIN_ATTEMPTS: u32 = 8;
 /// How long an unmap waits, in all, for the requests using a userptr's pages before revoking
 /// them.
-pub(crate) const UNMAP_GRACE_MS: u32 = 2000;
+const UNMAP_GRACE_MS: u32 = 2000;
 
 /// Pages pinned for a userptr, shared by the object and the requests using them.
 #[pin_data]
