@@ -35,19 +35,18 @@ use kernel::{
         List,
         ListArc, //
     },
-    new_condvar, new_mutex, new_work,
+    new_condvar, new_mutex, new_spinlock, new_work,
     prelude::*,
     sync::{
         atomic::{
-            Acquire,
             Atomic,
-            Relaxed,
-            Release, //
+            Relaxed, //
         },
         Arc,
         CondVar,
         Mutex,
-        MutexGuard, //
+        MutexGuard,
+        SpinLock, //
     },
     time::{
         Delta,
@@ -180,9 +179,9 @@ pub(crate) struct Engine {
     pub(crate) reset_seq: Atomic<u64>,
     /// Resets: of hung requests, and of the whole engine (`DROP_RESET_ACTIVE`).
     pub(crate) resets: Atomic<u32>,
-    /// Held by whoever runs requests: the scheduler's work, or a submitter running the engine
-    /// itself ([`Engine::activate`]).
-    running: Atomic<bool>,
+    /// Who runs requests, and whether they have news.
+    #[pin]
+    runner: SpinLock<Runner>,
     /// A request a submitter stopped running, with the start of its timeslice: it resumes first.
     #[pin]
     handed_off: Mutex<Option<(Arc<Timeline>, Instant<Monotonic>)>>,
@@ -205,6 +204,17 @@ pub(crate) struct Engine {
 
 impl_has_work! {
     impl HasWork<Self> for Engine { self.work }
+}
+
+/// Who runs an engine's requests.
+#[derive(Default)]
+struct Runner {
+    /// Someone runs requests: the scheduler's work, or a submitter running the engine itself
+    /// ([`Engine::activate`]).
+    running: bool,
+    /// Something may have become ready since the runner last looked: it looks again before it
+    /// stops, so that whoever found it running need not hand anything to the scheduler's work.
+    news: bool,
 }
 
 /// The running request's view of time.
@@ -271,7 +281,7 @@ impl Engine {
                 preempt: Atomic::new(false),
                 reset_seq: Atomic::new(0),
                 resets: Atomic::new(0),
-                running: Atomic::new(false),
+                runner <- new_spinlock!(Runner::default()),
                 handed_off <- new_mutex!(None),
                 force: Atomic::new(0),
                 exec <- new_mutex!(()),
@@ -308,10 +318,7 @@ impl Engine {
         if priority > self.running_priority.load(Relaxed) {
             self.preempt.store(true, Relaxed);
         }
-        let deadline = Instant::now() + Delta::from_micros(DIRECT_BUDGET_US);
-        if !self.run_requests(Some(deadline)) || self.has_work() {
-            self.kick();
-        }
+        self.run_requests(Some(Instant::now() + Delta::from_micros(DIRECT_BUDGET_US)));
     }
 
     /// Whether requests are queued, or one waits to be resumed.
@@ -319,15 +326,31 @@ impl Engine {
         !self.active.lock().is_empty() || self.handed_off.lock().is_some()
     }
 
-    /// Runs ready requests until there are none or `deadline` passes, unless someone else runs
-    /// them (then returns `false`).
-    fn run_requests(self: &Arc<Self>, deadline: Option<Instant<Monotonic>>) -> bool {
-        if self.running.cmpxchg(false, true, Acquire).is_err() {
-            return false;
+    /// Runs ready requests until there are none, or until `deadline` passes: what is left then
+    /// goes to the scheduler's work. If someone else runs them, leaves them news instead.
+    fn run_requests(self: &Arc<Self>, deadline: Option<Instant<Monotonic>>) {
+        {
+            let mut runner = self.runner.lock();
+            if runner.running {
+                runner.news = true;
+                return;
+            }
+            runner.running = true;
+            runner.news = false;
         }
-        self.schedule(deadline);
-        self.running.store(false, Release);
-        true
+        let late = loop {
+            self.schedule(deadline);
+            let late = deadline.is_some_and(|d| passed(Instant::now(), d));
+            let mut runner = self.runner.lock();
+            if !runner.news || late {
+                runner.running = false;
+                break late;
+            }
+            runner.news = false;
+        };
+        if late && self.has_work() {
+            self.kick();
+        }
     }
 
     /// Counts a request built on one of the engine's timelines.
@@ -718,8 +741,8 @@ impl Engine {
 impl WorkItem for Engine {
     type Pointer = Arc<Engine>;
 
-    /// Runs ready requests until there are none. If a submitter runs the engine now, it kicks
-    /// the work again when it stops with requests left.
+    /// Runs ready requests until there are none. If a submitter runs the engine now, that one
+    /// looks again before it stops, and kicks the work if it stops with requests left.
     fn run(this: Arc<Engine>) {
         this.run_requests(None);
     }
