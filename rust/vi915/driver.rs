@@ -4,7 +4,13 @@
 
 use kernel::{
     device::DeviceContext,
-    dma_buf::fence::Fence,
+    dma_buf::{
+        fence::Fence,
+        resv::{
+            DmaResv,
+            Usage, //
+        },
+    },
     drm::{
         self,
         gem::lru::{
@@ -100,14 +106,24 @@ pub(crate) struct Vi915Data {
 }
 
 impl Vi915Data {
-    /// Returns the class of the vi915 engine `fence` belongs to, if it is one of ours and has not
-    /// signalled.
-    pub(crate) fn engine_class_of(&self, fence: &Fence) -> Option<u16> {
+    /// Returns the engine `fence` belongs to, if it is one of ours and has not signalled.
+    pub(crate) fn engine_of(&self, fence: &Fence) -> Option<&Arc<Engine>> {
         let names = fence.driver_names()?;
         self.engines
             .iter()
             .find(|e| core::ptr::eq(e.id.names(), names))
-            .map(|e| e.id.class())
+    }
+
+    /// Spins, before a wait sleeps, while the unsignalled fences of `usage` in `resv` are ours
+    /// and their engines run requests ([`Engine::busywait`]). Returns whether all signalled.
+    pub(crate) fn busywait(&self, resv: &DmaResv, usage: Usage) -> Result<bool> {
+        for f in resv.fences(usage)? {
+            match self.engine_of(&f) {
+                Some(engine) if engine.busywait(&f) => (),
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
     }
 
     /// Waits until every engine is idle.

@@ -27,6 +27,7 @@
 
 use kernel::{
     dma_buf::fence::{
+        Fence,
         FenceNames,
         SignallingSection, //
     },
@@ -37,6 +38,7 @@ use kernel::{
     },
     new_condvar, new_mutex, new_spinlock, new_work,
     prelude::*,
+    processor::cpu_relax,
     sync::{
         atomic::{
             Atomic,
@@ -127,8 +129,8 @@ impl EngineId {
     }
 }
 
-/// An engine's scheduling properties, in milliseconds, with i915's defaults (the `engine/<name>/`
-/// properties of i915's sysfs).
+/// An engine's scheduling properties, with i915's defaults (the `engine/<name>/` properties of
+/// i915's sysfs).
 pub(crate) struct Props {
     /// How long a request runs before another of the same priority may take its turn; 0 turns
     /// timeslicing off.
@@ -138,18 +140,22 @@ pub(crate) struct Props {
     /// How long a batch may go without an arbitration point, with hang detection on, before it is
     /// asked to yield; 0 turns the heartbeat off.
     pub(crate) heartbeat_interval_ms: Atomic<u32>,
+    /// How long a wait spins on a running request before it sleeps ([`Engine::busywait`]); 0
+    /// never spins.
+    pub(crate) max_busywait_duration_ns: Atomic<u32>,
 }
 
 impl Props {
     /// i915's defaults (`CONFIG_DRM_I915_TIMESLICE_DURATION` and friends).
-    pub(crate) const DEFAULTS: [u32; 3] = [1, 640, 2500];
+    pub(crate) const DEFAULTS: [u32; 4] = [1, 640, 2500, 8000];
 
     fn new() -> Self {
-        let [timeslice, preempt, heartbeat] = Self::DEFAULTS;
+        let [timeslice, preempt, heartbeat, busywait] = Self::DEFAULTS;
         Self {
             timeslice_duration_ms: Atomic::new(timeslice),
             preempt_timeout_ms: Atomic::new(preempt),
             heartbeat_interval_ms: Atomic::new(heartbeat),
+            max_busywait_duration_ns: Atomic::new(busywait),
         }
     }
 }
@@ -351,6 +357,28 @@ impl Engine {
         if late && self.has_work() {
             self.kick();
         }
+    }
+
+    /// Spins until `fence`, one of the engine's, signals, for at most `max_busywait_duration_ns`
+    /// and only while the engine runs a request and no signal is pending. Returns whether it
+    /// signalled.
+    ///
+    /// i915 spins so on a request that has started; here the request may also be queued behind
+    /// the one running, which on a software engine often ends as soon.
+    pub(crate) fn busywait(&self, fence: &Fence) -> bool {
+        let budget = i64::from(self.props.max_busywait_duration_ns.load(Relaxed));
+        let start = Instant::<Monotonic>::now();
+        let task = kernel::current!();
+        while !fence.is_signaled() {
+            if self.running_priority.load(Relaxed) == i64::MIN
+                || start.elapsed().as_nanos() >= budget
+                || task.signal_pending()
+            {
+                return false;
+            }
+            cpu_relax();
+        }
+        true
     }
 
     /// Counts a request built on one of the engine's timelines.

@@ -442,8 +442,8 @@ impl Vi915File {
         let mut busy = 0;
         for (usage, writer) in [(Usage::Write, true), (Usage::Read, false)] {
             for f in resv.fences(usage)? {
-                if let Some(class) = dev.engine_class_of(&f) {
-                    let class = u32::from(class);
+                if let Some(engine) = dev.engine_of(&f) {
+                    let class = u32::from(engine.id.class());
                     busy |= 0x10000 << class;
                     if writer {
                         busy |= class + 1;
@@ -457,7 +457,7 @@ impl Vi915File {
 
     /// IOCTL: gem_wait: Wait, with a timeout, until the object is idle.
     pub(crate) fn gem_wait(
-        _dev: &Device,
+        dev: &Device,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_wait,
         file: &File,
@@ -475,13 +475,21 @@ impl Vi915File {
                 Err(ETIME)
             };
         }
+        let start = Instant::<Monotonic>::now();
+        // Like i915, spin a moment on running requests before sleeping.
+        let idle = dev.busywait(resv, Usage::Read)?;
         if timeout < 0 {
-            resv.wait(Usage::Read, true, FOREVER)?;
+            if !idle {
+                resv.wait(Usage::Read, true, FOREVER)?;
+            }
             return Ok(0);
         }
-        let start = Instant::<Monotonic>::now();
         let ms = u32::try_from(timeout.saturating_add(999_999) / 1_000_000).unwrap_or(u32::MAX);
-        let result = resv.wait(Usage::Read, true, msecs_to_jiffies(ms).saturating_add(1));
+        let result = if idle {
+            Ok(0)
+        } else {
+            resv.wait(Usage::Read, true, msecs_to_jiffies(ms).saturating_add(1))
+        };
         let elapsed = start.elapsed().as_nanos();
         // Jiffies per second.
         let hz = u32::try_from(msecs_to_jiffies(1000))

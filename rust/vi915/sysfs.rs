@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The engines' scheduling properties in sysfs, as i915 has them: `engine/<name>/` in the primary
-//! node's directory, with `timeslice_duration_ms`, `preempt_timeout_ms` and
-//! `heartbeat_interval_ms` (read-write, taking effect at once) and their defaults in `.defaults/`
-//! (read-only), plus the engine's uAPI `class` and `instance`.
+//! node's directory, with `timeslice_duration_ms`, `preempt_timeout_ms`, `heartbeat_interval_ms`
+//! and `max_busywait_duration_ns` (read-write, taking effect at once) and their defaults in
+//! `.defaults/` (read-only), plus the engine's uAPI `class` and `instance`.
 
 use kernel::{
     drm,
@@ -19,6 +19,7 @@ use kernel::{
         Dir,
         Value, //
     },
+    time::msecs_to_jiffies,
 };
 
 use crate::{
@@ -33,6 +34,11 @@ use crate::{
 /// bound, rounded down to what fits an `u32` with room).
 const MAX_MS: u64 = u32::MAX as u64 / 2;
 
+/// Longest busy-wait i915 accepts, in nanoseconds: two jiffies.
+fn max_busywait_ns() -> u64 {
+    2_000_000_000 / msecs_to_jiffies(1000).max(1) as u64
+}
+
 /// Finds one property among an engine's.
 type Field = fn(&Props) -> &Atomic<u32>;
 
@@ -40,6 +46,8 @@ type Field = fn(&Props) -> &Atomic<u32>;
 struct Prop {
     engine: Arc<Engine>,
     get: Field,
+    /// The largest value it takes.
+    max: u64,
 }
 
 impl Value for Prop {
@@ -48,7 +56,7 @@ impl Value for Prop {
     }
 
     fn set(&self, value: u64) -> Result {
-        if value > MAX_MS {
+        if value > self.max {
             return Err(EINVAL);
         }
         (self.get)(&self.engine.props).store(value as u32, Relaxed);
@@ -67,11 +75,27 @@ impl Value for Fixed {
     }
 }
 
-/// The properties, in the order of [`Props::DEFAULTS`].
-const PROPS: [(&CStr, Field); 3] = [
-    (c"timeslice_duration_ms", |p| &p.timeslice_duration_ms),
-    (c"preempt_timeout_ms", |p| &p.preempt_timeout_ms),
-    (c"heartbeat_interval_ms", |p| &p.heartbeat_interval_ms),
+/// Finds the largest value a property takes.
+type Max = fn() -> u64;
+
+/// The properties, with their largest values, in the order of [`Props::DEFAULTS`].
+const PROPS: [(&CStr, Field, Max); 4] = [
+    (
+        c"timeslice_duration_ms",
+        |p| &p.timeslice_duration_ms,
+        || MAX_MS,
+    ),
+    (c"preempt_timeout_ms", |p| &p.preempt_timeout_ms, || MAX_MS),
+    (
+        c"heartbeat_interval_ms",
+        |p| &p.heartbeat_interval_ms,
+        || MAX_MS,
+    ),
+    (
+        c"max_busywait_duration_ns",
+        |p| &p.max_busywait_duration_ns,
+        max_busywait_ns,
+    ),
 ];
 
 /// Creates `engine/` with a directory per engine; it must go before the registration does.
@@ -89,15 +113,16 @@ pub(crate) fn engines(reg: &drm::Registration<'_, Vi915Driver>) -> Result<Dir> {
             false,
             KBox::new(Fixed(engine.id.instance().into()), GFP_KERNEL)?,
         )?;
-        for (name, get) in PROPS {
+        for (name, get, max) in PROPS {
             let prop = Prop {
                 engine: engine.clone(),
                 get,
+                max: max(),
             };
             dir.add(name, true, KBox::new(prop, GFP_KERNEL)?)?;
         }
         let defaults = dir.subdir(c".defaults")?;
-        for ((name, _), value) in PROPS.into_iter().zip(Props::DEFAULTS) {
+        for ((name, _, _), value) in PROPS.into_iter().zip(Props::DEFAULTS) {
             defaults.add(name, false, KBox::new(Fixed(value.into()), GFP_KERNEL)?)?;
         }
     }
