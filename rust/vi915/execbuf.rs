@@ -38,6 +38,7 @@ use kernel::{
         atomic::Relaxed,
         Arc, //
     },
+    task::cond_resched,
     uapi, //
 };
 
@@ -80,6 +81,19 @@ const MAX_FENCES: u32 = 1 << 16;
 /// The GPU read/write domains a relocation may name.
 const GPU_DOMAINS: u32 = 0x3e;
 
+/// How many iterations of a loop over a user-sized array go between two [`checkpoint`]s.
+const CHECKPOINT_EVERY: usize = 64;
+
+/// Between iterations of a loop over a user-sized array: lets others run, and gives up (`EINTR`)
+/// if the task is being killed.
+fn checkpoint() -> Result {
+    if kernel::current!().fatal_signal_pending() {
+        return Err(EINTR);
+    }
+    cond_resched();
+    Ok(())
+}
+
 /// Returns the canonical (sign-extended from bit 47) form of a GPU address.
 pub(crate) fn canonical(addr: u64) -> u64 {
     (((addr << 16) as i64) >> 16) as u64
@@ -88,7 +102,7 @@ pub(crate) fn canonical(addr: u64) -> u64 {
 /// One distinct object of the execbuffer.
 struct Entry {
     obj: ARef<Object>,
-    /// Indices into the user's list naming it (usually one).
+    /// The first index into the user's list naming it (usually the only one).
     first: usize,
     flags: u64,
     /// Final GPU address.
@@ -164,10 +178,11 @@ pub(crate) fn execbuffer2(
     } else {
         count - 1
     };
-    let mut entries = KVec::<Entry>::new();
-    // For each list index, the entry it refers to.
-    let mut index_of = KVVec::<usize>::with_capacity(count, GFP_KERNEL)?;
+    let mut entries = KVVec::<Entry>::with_capacity(count, GFP_KERNEL)?;
     for (i, e) in list.iter_mut().enumerate() {
+        if i % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
+            checkpoint()?;
+        }
         let obj = gem::lookup(file, e.handle)?;
         if e.flags & OBJECT_INVALID_FLAGS != 0 {
             return Err(EINVAL);
@@ -200,29 +215,19 @@ pub(crate) fn execbuffer2(
                 return Err(EINVAL);
             }
         }
-        // The same object named twice is one object (i915 does not reject duplicates).
-        let at = match entries.iter().position(|x| x.obj.id == obj.id) {
-            Some(at) => {
-                entries[at].flags |= e.flags;
-                at
-            }
-            None => {
-                entries.push(
-                    Entry {
-                        obj,
-                        first: i,
-                        flags: e.flags,
-                        offset: 0,
-                        pages: None,
-                        seq: None,
-                    },
-                    GFP_KERNEL,
-                )?;
-                entries.len() - 1
-            }
-        };
-        index_of.push(at, GFP_KERNEL)?;
+        entries.push(
+            Entry {
+                obj,
+                first: i,
+                flags: e.flags,
+                offset: 0,
+                pages: None,
+                seq: None,
+            },
+            GFP_KERNEL,
+        )?;
     }
+    let index_of = dedupe(&mut entries)?;
 
     // Pin every object's pages, outside all locks (for a userptr, in the caller's address
     // space, which must be the one that created it).
@@ -320,6 +325,45 @@ pub(crate) fn execbuffer2(
     }
     args.flags &= (1 << 22) - 1;
     Ok(0)
+}
+
+/// Merges the entries that name the same object (i915 does not reject duplicates) into the first
+/// of them, keeping the list's order, in O(n log n). Takes one entry per index of the user's list;
+/// returns, for each index, the entry it refers to.
+fn dedupe(entries: &mut KVVec<Entry>) -> Result<KVVec<usize>> {
+    let n = entries.len();
+    let mut index_of = KVVec::with_capacity(n, GFP_KERNEL)?;
+    for i in 0..n {
+        index_of.push(i, GFP_KERNEL)?;
+    }
+    // By object, then by index: each object's first entry leads the run of its duplicates.
+    heapsort::sort_by_key(&mut index_of, |&i| (entries[i].obj.id, i));
+    let mut lead = 0;
+    for k in 0..n {
+        let i = index_of[k];
+        if k > 0 && entries[i].obj.id == entries[lead].obj.id {
+            let flags = entries[i].flags;
+            entries[lead].flags |= flags;
+            entries[i].first = lead;
+        } else {
+            lead = i;
+        }
+    }
+    // Keep the leads, in order: `entries[..kept]` holds those seen so far, and a duplicate's lead
+    // comes before it, so its place is known.
+    let mut kept = 0;
+    for i in 0..n {
+        let first = entries[i].first;
+        if first == i {
+            entries.swap(kept, i);
+            index_of[i] = kept;
+            kept += 1;
+        } else {
+            index_of[i] = index_of[first];
+        }
+    }
+    entries.truncate(kept);
+    Ok(index_of)
 }
 
 /// Publishes the request under `exec`'s locks: collects its implicit dependencies (writers wait
@@ -473,19 +517,20 @@ fn place(
     list: &[uapi::drm_i915_gem_exec_object2],
     entries: &mut [Entry],
 ) -> Result<bool> {
-    let mut ids = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
-    for e in entries.iter() {
-        ids.push(e.obj.id, GFP_KERNEL)?;
-    }
+    // The execbuffer's objects, sorted, made the first time a soft-pinned object is in the way of
+    // another.
+    let mut mine: Option<KVVec<u64>> = None;
     let mut nodes = ctx.vm.nodes.lock();
     let pinned = u64::from(uapi::EXEC_OBJECT_PINNED);
     let mut moved = false;
     // Soft-pinned objects first, so that the others go around them.
     for pass_pinned in [true, false] {
-        for e in entries.iter_mut() {
+        for k in 0..entries.len() {
+            let e = &entries[k];
             if (e.flags & pinned != 0) != pass_pinned {
                 continue;
             }
+            let id = e.obj.id;
             let l = &list[e.first];
             // SAFETY: Both union members are `u64`s.
             let pad = unsafe { l.__bindgen_anon_1.pad_to_size };
@@ -496,36 +541,40 @@ fn place(
             } else {
                 ZONE_4G - PAGE_SIZE as u64
             };
-            let current = nodes.find(e.obj.id);
+            let current = nodes.find(id);
             let fits =
                 |start: u64, end: u64| start % align == 0 && end - start >= size && end <= limit;
-            if pass_pinned {
+            let offset = if pass_pinned {
                 let start = l.offset;
                 let end = start.checked_add(size).ok_or(EINVAL)?;
                 if start % align != 0 || end > limit {
                     return Err(EINVAL);
                 }
                 if !matches!(current, Some(n) if n.start == start && n.end >= end) {
-                    nodes.remove(e.obj.id);
+                    nodes.remove(id);
                     let mut evict = KVec::new();
-                    for id in nodes.overlapping(start, end) {
-                        evict.push(id, GFP_KERNEL)?;
+                    for other in nodes.overlapping(start, end) {
+                        evict.push(other, GFP_KERNEL)?;
                     }
-                    for id in evict {
+                    for other in evict {
+                        let mine = match &mut mine {
+                            Some(mine) => mine,
+                            None => mine.insert(sorted_ids(entries)?),
+                        };
                         // An object of this execbuffer cannot be moved out of the way.
-                        if ids.contains(&id) {
+                        if mine.binary_search(&other).is_ok() {
                             return Err(ENOSPC);
                         }
-                        nodes.remove(id);
+                        nodes.remove(other);
                     }
-                    nodes.insert(start, end, e.obj.id)?;
+                    nodes.insert(start, end, id)?;
                 }
-                e.offset = start;
+                start
             } else {
-                let start = match current {
+                match current {
                     Some(n) if fits(n.start, n.end) => n.start,
                     _ => {
-                        nodes.remove(e.obj.id);
+                        nodes.remove(id);
                         let hint = l.offset;
                         let start = match hint.checked_add(size) {
                             Some(end)
@@ -536,18 +585,38 @@ fn place(
                             }
                             _ => nodes.find_free(size, align, limit)?,
                         };
-                        nodes.insert(start, start + size, e.obj.id)?;
+                        nodes.insert(start, start + size, id)?;
                         start
                     }
-                };
-                e.offset = start;
-            }
-            if e.offset != l.offset {
+                }
+            };
+            if offset != l.offset {
                 moved = true;
             }
+            entries[k].offset = offset;
         }
     }
     Ok(moved)
+}
+
+/// Returns the handles of the user's list with their indices, sorted.
+fn sorted_handles(list: &[uapi::drm_i915_gem_exec_object2]) -> Result<KVVec<(u32, usize)>> {
+    let mut sorted = KVVec::with_capacity(list.len(), GFP_KERNEL)?;
+    for (i, l) in list.iter().enumerate() {
+        sorted.push((l.handle, i), GFP_KERNEL)?;
+    }
+    heapsort::sort_by_key(&mut sorted, |&x| x);
+    Ok(sorted)
+}
+
+/// Returns the ids of the objects of `entries`, sorted.
+fn sorted_ids(entries: &[Entry]) -> Result<KVVec<u64>> {
+    let mut ids = KVVec::with_capacity(entries.len(), GFP_KERNEL)?;
+    for e in entries {
+        ids.push(e.obj.id, GFP_KERNEL)?;
+    }
+    heapsort::sort_by_key(&mut ids, |&id| id);
+    Ok(ids)
 }
 
 /// Applies the relocations of every object: patches the target's address into the object and
@@ -559,6 +628,8 @@ fn relocate(
     flags: u64,
 ) -> Result {
     let lut = flags & u64::from(uapi::I915_EXEC_HANDLE_LUT) != 0;
+    // The list sorted by handle, made for the first relocation that names its target by handle.
+    let mut by_handle: Option<KVVec<(u32, usize)>> = None;
     for (i, l) in list.iter().enumerate() {
         if l.relocation_count == 0 {
             continue;
@@ -567,18 +638,28 @@ fn relocate(
             return Err(EINVAL);
         }
         let me = index_of[i];
+        // Whether the object was found idle for the CPU to write it.
+        let mut idle = false;
         let entry_size = size_of::<uapi::drm_i915_gem_relocation_entry>() as u64;
         for r in 0..u64::from(l.relocation_count) {
+            if r % CHECKPOINT_EVERY as u64 == 0 {
+                checkpoint()?;
+            }
             let at = l.relocs_ptr + r * entry_size;
             let reloc: uapi::drm_i915_gem_relocation_entry = user::read(at)?;
             let target = if lut {
                 *index_of.get(reloc.target_handle as usize).ok_or(ENOENT)?
             } else {
-                let j = list
-                    .iter()
-                    .position(|x| x.handle == reloc.target_handle)
-                    .ok_or(ENOENT)?;
-                index_of[j]
+                let sorted = match &mut by_handle {
+                    Some(sorted) => sorted,
+                    None => by_handle.insert(sorted_handles(list)?),
+                };
+                // The first index naming the handle, as a linear search would find.
+                let at = sorted.partition_point(|&(h, _)| h < reloc.target_handle);
+                match sorted.get(at) {
+                    Some(&(h, j)) if h == reloc.target_handle => index_of[j],
+                    _ => return Err(ENOENT),
+                }
             };
             if reloc.write_domain & reloc.write_domain.wrapping_sub(1) != 0 {
                 return Err(EINVAL);
@@ -603,9 +684,13 @@ fn relocate(
             if e.obj.userptr.as_ref().is_some_and(|n| n.data().read_only) {
                 return Err(EINVAL);
             }
-            // A relocated object is written by the CPU: wait until the engine is done with it.
+            // A relocated object is written by the CPU: wait (once, as i915 does) until the
+            // engine is done with it.
             e.flags &= !u64::from(uapi::EXEC_OBJECT_ASYNC);
-            gem::resv(&e.obj).wait(Usage::Read, true, FOREVER)?;
+            if !idle {
+                gem::resv(&e.obj).wait(Usage::Read, true, FOREVER)?;
+                idle = true;
+            }
             let pages = e.pages.as_ref().ok_or(EINVAL)?;
             for (k, half) in [value as u32, (value >> 32) as u32].into_iter().enumerate() {
                 let offset = reloc.offset + 4 * k as u64;

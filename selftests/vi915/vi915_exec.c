@@ -109,6 +109,86 @@ TEST_F(exec, store_dword_relocation)
 }
 
 /*
+ * A list that names each of many objects twice, in scrambled order: every
+ * entry of an object is told the same address, a relocation by handle goes
+ * to the object's address, and a write flag on either entry makes the whole
+ * execbuffer a writer of the object.
+ */
+TEST_F(exec, duplicates_in_a_long_list_are_one_object)
+{
+	/* Under 2047 objects: lockdep counts one class's nested ww-mutexes in 11 bits. */
+	enum { N = 1024, RELOCS = 512 };
+	struct drm_i915_gem_exec_object2 *objs = calloc(2 * N + 1, sizeof(*objs));
+	struct drm_i915_gem_relocation_entry *relocs = calloc(RELOCS, sizeof(*relocs));
+	uint32_t *handles = calloc(N, sizeof(*handles)), *b = calloc(2 * RELOCS + 2, 4);
+	uint64_t *offset_of = calloc(N, sizeof(*offset_of));
+	struct drm_i915_gem_execbuffer2 eb;
+	struct spinner spin;
+	uint32_t batch;
+	int i, j;
+
+	ASSERT_TRUE(objs && relocs && handles && b && offset_of);
+	for (i = 0; i < N; i++) {
+		handles[i] = gem_create(self->fd, 4096);
+		ASSERT_NE(0, handles[i]);
+	}
+	/* Entry k names object (k * 7919) % N: each object twice, far apart. */
+	for (i = 0; i < 2 * N; i++)
+		objs[i].handle = handles[(i * 7919u) % N];
+	objs[N + 5].flags = EXEC_OBJECT_WRITE;
+	/* The batch: one relocated address per object of a sample, then the end. */
+	batch = gem_create(self->fd, 8192);
+	for (i = 0; i < RELOCS; i++) {
+		relocs[i].offset = 8 * i;
+		relocs[i].target_handle = handles[(i * 131) % N];
+		relocs[i].presumed_offset = -1;
+		relocs[i].read_domains = I915_GEM_DOMAIN_RENDER;
+	}
+	/* The relocated addresses are data: the batch starts after them. */
+	b[2 * RELOCS] = MI_BATCH_BUFFER_END;
+	ASSERT_EQ(0, gem_write(self->fd, batch, 0, b, (2 * RELOCS + 2) * 4));
+	objs[2 * N].handle = batch;
+	objs[2 * N].relocation_count = RELOCS;
+	objs[2 * N].relocs_ptr = (uintptr_t)relocs;
+	/* Held back behind a spinner, so that gem_busy sees how it uses each object. */
+	ASSERT_EQ(0, spin_start(self->fd, &spin, 0, I915_EXEC_RENDER));
+	eb = eb_for(objs, 2 * N + 1, I915_EXEC_RENDER | I915_EXEC_FENCE_IN, 0);
+	eb.rsvd2 = spin.fence;
+	eb.batch_start_offset = 8 * RELOCS;
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	/* Written through its second entry only: a writer; another object: a reader. */
+	EXPECT_EQ(0x10001, gem_busy(self->fd, objs[N + 5].handle));
+	EXPECT_EQ(0x10000, gem_busy(self->fd, objs[N + 6].handle));
+	spin_end(&spin);
+	ASSERT_EQ(0, gem_wait(self->fd, batch, -1));
+	spin_free(self->fd, &spin);
+	for (i = 0; i < 2 * N; i++) {
+		j = (i * 7919u) % N;
+		if (i < N)
+			offset_of[j] = objs[i].offset;
+		else
+			EXPECT_EQ(offset_of[j], objs[i].offset) TH_LOG("entry %d", i);
+	}
+	for (i = 0; i < N; i++)
+		for (j = i + 1; j < N && j < i + 4; j++)
+			EXPECT_NE(offset_of[i], offset_of[j]);
+	for (i = 0; i < RELOCS; i++) {
+		uint64_t v = 0;
+
+		gem_read(self->fd, batch, 8 * i, &v, sizeof(v));
+		EXPECT_EQ(offset_of[(i * 131) % N], v) TH_LOG("reloc %d", i);
+	}
+	for (i = 0; i < N; i++)
+		gem_close(self->fd, handles[i]);
+	gem_close(self->fd, batch);
+	free(objs);
+	free(relocs);
+	free(handles);
+	free(b);
+	free(offset_of);
+}
+
+/*
  * As on i915, telling userspace where a relocation's target went is a
  * courtesy: relocations in read-only memory are applied, and the execbuffer
  * succeeds although presumed_offset cannot be written back.
