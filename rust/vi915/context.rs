@@ -30,6 +30,7 @@ use crate::{
         Client,
         Record, //
     },
+    busy::Busy,
     engine::{
         Engine,
         EngineId, //
@@ -90,11 +91,19 @@ pub(crate) struct Context {
     /// Its hangs, and whether it is banned.
     #[pin]
     pub(crate) record: Record,
+    /// Its client's time on the engines.
+    pub(crate) busy: Arc<Busy>,
 }
 
 impl Context {
-    /// Creates a context of `client` with i915's defaults, with a timeline on each of `engines`.
-    pub(crate) fn new(id: u32, engines: &[Arc<Engine>], client: &Arc<Client>) -> Result<Arc<Self>> {
+    /// Creates a context of `client` with i915's defaults, with a timeline on each of `engines`;
+    /// its requests' time on the engines counts in `busy`.
+    pub(crate) fn new(
+        id: u32,
+        engines: &[Arc<Engine>],
+        client: &Arc<Client>,
+        busy: &Arc<Busy>,
+    ) -> Result<Arc<Self>> {
         let timeline = |id: EngineId| -> Result<Arc<Timeline>> {
             Timeline::new(engines.get(id.index()).ok_or(EINVAL)?)
         };
@@ -105,6 +114,7 @@ impl Context {
                 id,
                 timelines: [timeline(EngineId::Rcs0)?, timeline(EngineId::Bcs0)?],
                 record <- Record::new(client.clone()),
+                busy: busy.clone(),
                 vm: Vm::new()?,
                 params <- new_mutex!(Params {
                     bannable: true,

@@ -45,7 +45,8 @@ impl Vi915File {
         }
         // A context's requests run in order on each engine; SINGLE_TIMELINE (one order across
         // engines) is accepted as i915 accepts it, and orders nothing more.
-        let ctx = Context::new(0, &dev.engines, client)?;
+        let busy = &file.inner().busy;
+        let ctx = Context::new(0, &dev.engines, client, busy)?;
         if args.flags & uapi::I915_CONTEXT_CREATE_FLAGS_USE_EXTENSIONS != 0 {
             walk_extensions(args.extensions, |name, at| match name {
                 uapi::I915_CONTEXT_CREATE_EXT_SETPARAM => {
@@ -61,7 +62,7 @@ impl Vi915File {
         }
         let params = *ctx.params.lock();
         args.ctx_id = file.inner().add_context(|id| {
-            let ctx = Context::new(id, &dev.engines, client)?;
+            let ctx = Context::new(id, &dev.engines, client, busy)?;
             *ctx.params.lock() = params;
             Ok(ctx)
         })?;

@@ -95,6 +95,14 @@ impl EngineId {
         }) as u16
     }
 
+    /// The name of the engine's class in fdinfo (`drm-engine-<name>`), as i915 has it.
+    pub(crate) fn class_name(self) -> &'static str {
+        match self {
+            EngineId::Rcs0 => "render",
+            EngineId::Bcs0 => "copy",
+        }
+    }
+
     /// The engine's instance within its class.
     pub(crate) fn instance(self) -> u16 {
         0
@@ -659,6 +667,7 @@ impl Engine {
         // Manual resets asked for before it ran were for someone else, or no one.
         self.forced(slice.force);
         self.running_priority.store(request.priority, Relaxed);
+        request.ctx.busy.start(self.id);
         let section = SignallingSection::begin();
         // Taken before the request's first look at whether it must stop.
         slice.exec = Some(self.exec.lock());
@@ -677,6 +686,7 @@ impl Engine {
         });
         slice.exec = None;
         drop(section);
+        request.ctx.busy.stop(self.id);
         if slice.hung {
             // Before the fence signals, so that whoever sees it sees the ban too; outside the
             // signalling section, as it takes the context's parameter lock.

@@ -3,7 +3,11 @@
 //! Per-client state and the ioctl handlers.
 
 use kernel::{
-    drm,
+    drm::{
+        self,
+        printer::Printer, //
+    },
+    fmt::Write,
     new_mutex,
     prelude::*,
     sync::{
@@ -19,11 +23,13 @@ use kernel::{
 
 use crate::{
     ban::Client,
+    busy::Busy,
     context::Context,
     driver::{
         Vi915Device,
         Vi915Driver, //
     },
+    engine::EngineId,
     params, //
 };
 
@@ -35,6 +41,8 @@ pub(crate) struct Vi915File {
     contexts: Mutex<KVec<Arc<Context>>>,
     /// Its ban score.
     pub(crate) client: Arc<Client>,
+    /// Its requests' time on the engines (fdinfo).
+    pub(crate) busy: Arc<Busy>,
 }
 
 /// A DRM file of the vi915 device.
@@ -47,15 +55,30 @@ impl drm::file::DriverFile for Vi915File {
 
     fn open(dev: &Vi915Device) -> Result<Pin<KBox<Self>>> {
         let client = Client::new()?;
+        let busy = Busy::new()?;
         let mut contexts = KVec::new();
-        contexts.push(Context::new(0, &dev.engines, &client)?, GFP_KERNEL)?;
+        contexts.push(Context::new(0, &dev.engines, &client, &busy)?, GFP_KERNEL)?;
         KBox::pin_init(
             try_pin_init!(Vi915File {
                 contexts <- new_mutex!(contexts),
                 client,
+                busy,
             }),
             GFP_KERNEL,
         )
+    }
+
+    fn show_fdinfo(file: &File, printer: &mut Printer<'_>) {
+        // As i915: each engine class's time, summed over its engines (one each here).
+        let busy = &file.inner().busy;
+        for engine in EngineId::ALL {
+            let _ = writeln!(
+                printer,
+                "drm-engine-{}:\t{} ns",
+                engine.class_name(),
+                busy.ns(engine)
+            );
+        }
     }
 }
 

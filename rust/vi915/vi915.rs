@@ -6,6 +6,7 @@
 //! `Documentation/vi915/` for the design.
 
 mod ban;
+mod busy;
 mod cmd;
 mod context;
 mod context_ioctl;

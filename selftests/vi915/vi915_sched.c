@@ -408,8 +408,9 @@ TEST_F(sched, engine_properties_are_in_sysfs_and_take_effect)
 {
 	static const char *const props[] = {
 		"timeslice_duration_ms", "preempt_timeout_ms", "heartbeat_interval_ms",
+		"max_busywait_duration_ns",
 	};
-	static const long defaults[] = { 1, 640, 2500 };
+	static const long defaults[] = { 1, 640, 2500, 8000 };
 	struct spinner hog;
 	unsigned int i;
 	char name[64];
@@ -418,7 +419,7 @@ TEST_F(sched, engine_properties_are_in_sysfs_and_take_effect)
 	EXPECT_EQ(I915_ENGINE_CLASS_RENDER, engine_prop("rcs0", "class"));
 	EXPECT_EQ(I915_ENGINE_CLASS_COPY, engine_prop("bcs0", "class"));
 	EXPECT_EQ(0, engine_prop("bcs0", "instance"));
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		snprintf(name, sizeof(name), ".defaults/%s", props[i]);
 		EXPECT_EQ(defaults[i], engine_prop("rcs0", props[i]));
 		EXPECT_EQ(defaults[i], engine_prop("bcs0", name));
@@ -426,6 +427,11 @@ TEST_F(sched, engine_properties_are_in_sysfs_and_take_effect)
 	}
 	EXPECT_EQ(-EINVAL, set_engine_prop("rcs0", "preempt_timeout_ms", "soon"));
 	EXPECT_EQ(640, engine_prop("rcs0", "preempt_timeout_ms"));
+	/* A busy-wait is at most two jiffies (i915's bound; at least 2 ms at any HZ). */
+	EXPECT_EQ(0, set_engine_prop("rcs0", "max_busywait_duration_ns", "0"));
+	EXPECT_EQ(0, engine_prop("rcs0", "max_busywait_duration_ns"));
+	EXPECT_EQ(-EINVAL, set_engine_prop("rcs0", "max_busywait_duration_ns", "20000000"));
+	EXPECT_EQ(0, set_engine_prop("rcs0", "max_busywait_duration_ns", "8000"));
 
 	/* No preempt timeout, no heartbeat: a hog holds the engine. */
 	ASSERT_EQ(0, set_engine_prop("rcs0", "preempt_timeout_ms", "0"));
@@ -443,6 +449,77 @@ TEST_F(sched, engine_properties_are_in_sysfs_and_take_effect)
 	EXPECT_EQ(-EIO, fence_status(hog.fence));
 	close(f);
 	spin_free(self->a, &hog);
+}
+
+/* One client's fdinfo key, or -1. */
+static long long fdinfo_key(int fd, const char *key)
+{
+	char path[64], text[4096], *at;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if (read_file(path, text, sizeof(text)))
+		return -1;
+	at = strstr(text, key);
+	if (!at || at[strlen(key)] != ':')
+		return -1;
+	return strtoll(at + strlen(key) + 1, NULL, 10);
+}
+
+static int fdinfo_has(int fd, const char *line)
+{
+	char path[64], text[4096];
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	return !read_file(path, text, sizeof(text)) && strstr(text, line) != NULL;
+}
+
+/*
+ * fdinfo, as i915 has it: the driver, the client, and each engine class's
+ * busy time in ns, counting a running batch's time so far, per client.
+ */
+TEST_F(sched, fdinfo_counts_each_clients_time_on_each_engine)
+{
+	long long render0, render1, copy0, other0;
+	struct spinner spin;
+	int64_t t0, t1;
+	int f;
+
+	EXPECT_TRUE(fdinfo_has(self->a, "drm-driver:\ti915\n"));
+	EXPECT_GE(fdinfo_key(self->a, "drm-client-id"), 0);
+	EXPECT_NE(fdinfo_key(self->a, "drm-client-id"), fdinfo_key(self->b, "drm-client-id"));
+	EXPECT_TRUE(fdinfo_has(self->a, "drm-engine-render:\t"));
+	EXPECT_TRUE(fdinfo_has(self->a, "drm-engine-copy:\t"));
+	EXPECT_TRUE(fdinfo_has(self->a, " ns\n"));
+
+	ASSERT_EQ(0, spin_start(self->a, &spin, 0, I915_EXEC_RENDER));
+	/* Counted while it runs, for its client and engine only. */
+	usleep(100000);
+	render0 = fdinfo_key(self->a, "drm-engine-render");
+	copy0 = fdinfo_key(self->a, "drm-engine-copy");
+	other0 = fdinfo_key(self->b, "drm-engine-render");
+	t0 = now_ms();
+	usleep(300000);
+	render1 = fdinfo_key(self->a, "drm-engine-render");
+	t1 = now_ms();
+	EXPECT_GT(render0, 0);
+	/* Most of the interval: the spinner has the engine to itself. */
+	EXPECT_GE(render1 - render0, (t1 - t0) * 1000000 / 2);
+	EXPECT_LE(render1 - render0, (t1 - t0 + 10) * 1000000);
+	EXPECT_EQ(copy0, fdinfo_key(self->a, "drm-engine-copy"));
+	EXPECT_EQ(other0, fdinfo_key(self->b, "drm-engine-render"));
+	/* B's store on the copy engine counts for B. */
+	f = submit_store(self->b, 0, I915_EXEC_BLT, self->target, 0xb, -1);
+	ASSERT_GE(f, 0);
+	EXPECT_EQ(1, fence_wait(f, PATIENCE_MS));
+	close(f);
+	EXPECT_GT(fdinfo_key(self->b, "drm-engine-copy"), 0);
+	/* Nothing more once it ended. */
+	spin_end(&spin);
+	ASSERT_EQ(1, fence_wait(spin.fence, PATIENCE_MS));
+	render0 = fdinfo_key(self->a, "drm-engine-render");
+	usleep(50000);
+	EXPECT_EQ(render0, fdinfo_key(self->a, "drm-engine-render"));
+	spin_free(self->a, &spin);
 }
 
 TEST_HARNESS_MAIN
