@@ -39,6 +39,9 @@ mod op {
     pub(super) const MI_FLUSH_DW: u32 = 0x26;
     pub(super) const MI_BATCH_BUFFER_START: u32 = 0x31;
     pub(super) const MI_COND_BATCH_BUFFER_END: u32 = 0x36;
+    pub(super) const MI_SEMAPHORE_WAIT: u32 = 0x1c;
+    /// `MI_SEMAPHORE_WAIT`: the compare operation, bits 14:12.
+    pub(super) const SEMAPHORE_COMPARE_SHIFT: u32 = 12;
     pub(super) const XY_SETUP_CLIP_BLT: u32 = 0x03;
     pub(super) const XY_COLOR_BLT: u32 = 0x50;
     pub(super) const XY_SRC_COPY_BLT: u32 = 0x53;
@@ -289,6 +292,7 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
                     None => return Ok(Outcome::Done),
                 },
                 Next::Yield => return Ok(Self::stop(cursor, ip + 4, self.ret)),
+                Next::Retry => return Ok(Self::stop(cursor, ip, self.ret)),
             }
         }
     }
@@ -366,6 +370,28 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
                     self.ret = Some(ip + 12);
                 }
                 return Ok(Next::Jump(addr(lo & !3, hi)));
+            }
+            op::MI_SEMAPHORE_WAIT => {
+                // Gen 8: the data to compare with, then the semaphore's address.
+                if len != 4 {
+                    return Err(EINVAL);
+                }
+                let [_, data, lo, hi] = self.dwords::<4>(ip)?;
+                let value = self.vm.read_u32(addr(lo & !3, hi))?;
+                if !semaphore_passes(header, value, data)? {
+                    // Polled until it passes (signal mode too: nothing signals here); an
+                    // arbitration point meanwhile, as on gen 9 and later.
+                    let point = if self.arbitration {
+                        Point::Arbitration
+                    } else {
+                        Point::Within
+                    };
+                    return Ok(if self.check(point)? == Control::Continue {
+                        Next::Dwords(0)
+                    } else {
+                        Next::Retry
+                    });
+                }
             }
             op::MI_COND_BATCH_BUFFER_END => {
                 if len != 4 {
@@ -457,6 +483,22 @@ enum Next {
     End,
     /// Out of the streamer, to resume at the next command.
     Yield,
+    /// Out of the streamer, to resume at this command.
+    Retry,
+}
+
+/// Whether an `MI_SEMAPHORE_WAIT` with `header` passes: the semaphore's `value` compared, by the
+/// header's operation, with `data`.
+fn semaphore_passes(header: u32, value: u32, data: u32) -> Result<bool> {
+    Ok(match (header >> op::SEMAPHORE_COMPARE_SHIFT) & 7 {
+        0 => value > data,
+        1 => value >= data,
+        2 => value < data,
+        3 => value <= data,
+        4 => value == data,
+        5 => value != data,
+        _ => return Err(EINVAL),
+    })
 }
 
 /// Runs the batch at `batch` in the address space `maps` (sorted by start address), from where
@@ -512,6 +554,10 @@ mod tests {
     const MI_BATCH_BUFFER_START: u32 = 0x1880_0101;
     const MI_BBS_SECOND_LEVEL: u32 = MI_BATCH_BUFFER_START | 1 << 22;
     const MI_COND_BATCH_BUFFER_END: u32 = 0x1b20_0002;
+    /// Polling mode, compare operation `op`.
+    const fn mi_semaphore_wait(op: u32) -> u32 {
+        0x0e00_8002 | op << 12
+    }
     const XY_SRC_COPY_BLT: u32 = 0x54f0_0008;
     const XY_COLOR_BLT: u32 = 0x5430_0005;
 
@@ -872,6 +918,78 @@ mod tests {
         let r = execute(&s.maps, BATCH, &mut cursor, |_| Ok(Control::Continue))?;
         assert_eq!(r, Outcome::Done);
         assert_eq!((s.get(DATA)?, s.get(DATA + 4)?), (1, 2));
+        Ok(())
+    }
+
+    #[test]
+    fn semaphore_waits_compare_and_poll() -> Result {
+        let s = Space::new(c"vi915-kunit-cmd-semaphore")?;
+        let sem = DATA + 0x100;
+        // value 5 against data 5, with each operation: >, >=, <, <=, ==, !=.
+        for (op, passes) in [
+            (0, false),
+            (1, true),
+            (2, false),
+            (3, true),
+            (4, true),
+            (5, false),
+        ] {
+            s.put(sem, &[5])?;
+            #[rustfmt::skip]
+            let batch = [
+                mi_semaphore_wait(op), 5, lo(sem), hi(sem),
+                MI_STORE_DWORD_IMM, lo(DATA), hi(DATA), 1,
+                MI_BATCH_BUFFER_END,
+            ];
+            s.put(BATCH, &batch)?;
+            s.put(DATA, &[0])?;
+            let mut cursor = Cursor::default();
+            // Told to yield at its first arbitration point, which only a wait has.
+            let r = execute(&s.maps, BATCH, &mut cursor, |point| {
+                Ok(if point == Point::Arbitration {
+                    Control::Yield
+                } else {
+                    Control::Continue
+                })
+            })?;
+            let expected = if passes {
+                Outcome::Done
+            } else {
+                Outcome::Yielded
+            };
+            assert_eq!((op, r, s.get(DATA)?), (op, expected, u32::from(passes)));
+            if !passes {
+                // It waits at the semaphore: it passes once the value is changed (6 > 5, or
+                // 4 for <, != passing with either).
+                s.put(sem, &[if op == 2 { 4 } else { 6 }])?;
+                let r = execute(&s.maps, BATCH, &mut cursor, |_| Ok(Control::Continue))?;
+                assert_eq!((r, s.get(DATA)?), (Outcome::Done, 1));
+            }
+        }
+        // Without arbitration it polls where it cannot stop, until something ends it.
+        s.put(sem, &[0])?;
+        #[rustfmt::skip]
+        let batch = [
+            MI_ARB_OFF, mi_semaphore_wait(0), 0, lo(sem), hi(sem),
+            MI_BATCH_BUFFER_END,
+        ];
+        s.put(BATCH, &batch)?;
+        let mut asked = 0;
+        let r = execute(&s.maps, BATCH, &mut Cursor::default(), |point| {
+            assert_ne!(point, Point::Arbitration);
+            asked += 1;
+            if asked == 100 {
+                Err(EIO)
+            } else {
+                Ok(Control::Continue)
+            }
+        });
+        assert_eq!(r, Err(EIO));
+        // An unknown operation, and a wrong length.
+        s.put(BATCH, &[mi_semaphore_wait(6), 0, lo(sem), hi(sem)])?;
+        assert_eq!(run_all(&s.maps, BATCH), Err(EINVAL));
+        s.put(BATCH, &[mi_semaphore_wait(0) + 1, 0, lo(sem), hi(sem), 0])?;
+        assert_eq!(run_all(&s.maps, BATCH), Err(EINVAL));
         Ok(())
     }
 

@@ -126,7 +126,10 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
             }
         }
         // The scheduler orders by priority and preempts at arbitration points (and timeslices
-        // there, which has no bit of its own). No semaphores, no busy statistics.
+        // there, which has no bit of its own). No busy statistics. Batches may wait on
+        // semaphores (`MI_SEMAPHORE_WAIT`), but SEMAPHORES also tells IGT that submit fences
+        // work (its gem_exec_fence@submit does not check HAS_EXEC_SUBMIT_FENCE), and they do
+        // not yet: a submit fence is waited for until it signals.
         uapi::I915_PARAM_HAS_SCHEDULER => {
             (uapi::I915_SCHEDULER_CAP_ENABLED
                 | uapi::I915_SCHEDULER_CAP_PRIORITY

@@ -141,6 +141,54 @@ TEST_F(sched, a_spinner_shares_its_engine_by_timeslices)
 	spin_free(self->a, &spin);
 }
 
+/*
+ * A batch polling a semaphore (MI_SEMAPHORE_WAIT) yields its engine while it
+ * waits, and goes on once the memory it polls passes the compare.
+ */
+TEST_F(sched, a_semaphore_wait_yields_and_ends_when_signalled)
+{
+	const uint64_t addr = 0x600000, sem = addr + 4096;
+	uint32_t b[] = {
+		/* Poll until the semaphore equals 1, then store 2 after it. */
+		MI_SEMAPHORE_WAIT | MI_SEMAPHORE_POLL | MI_SEMAPHORE_SAD_EQ_SDD, 1,
+		(uint32_t)sem, sem >> 32,
+		MI_STORE_DWORD_IMM, (uint32_t)(sem + 4), (sem + 4) >> 32, 2,
+		MI_BATCH_BUFFER_END,
+	};
+	struct drm_i915_gem_exec_object2 obj;
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t bo = gem_create(self->a, 8192), *map;
+	int f, waiter;
+
+	ASSERT_NE(0, bo);
+	map = gem_mmap(self->a, bo, 8192);
+	ASSERT_NE(NULL, map);
+	memcpy(map, b, sizeof(b));
+	map[1024] = 0;
+	/* The batch object holds the semaphore (a batch may not be marked written). */
+	obj_at(&obj, bo, addr, 0);
+	eb = eb_for(&obj, 1, I915_EXEC_RENDER | I915_EXEC_FENCE_OUT, 0);
+	ASSERT_EQ(0, execbuf(self->a, &eb));
+	waiter = eb.rsvd2 >> 32;
+	EXPECT_EQ(0, fence_wait(waiter, 50));
+	/* Another client's store runs meanwhile. */
+	f = submit_store(self->b, 0, I915_EXEC_RENDER, self->target, 0xb, -1);
+	ASSERT_GE(f, 0);
+	EXPECT_EQ(1, fence_wait(f, PATIENCE_MS));
+	EXPECT_EQ(0, fence_status(waiter));
+	EXPECT_EQ(0, map[1025]);
+	/* Signalled from the CPU: the batch goes on. */
+	__atomic_store_n(&map[1024], 1, __ATOMIC_SEQ_CST);
+	EXPECT_EQ(1, fence_wait(waiter, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(waiter));
+	EXPECT_EQ(2, map[1025]);
+	EXPECT_EQ(0, guilty_count(self->a, 0));
+	close(f);
+	close(waiter);
+	munmap(map, 8192);
+	gem_close(self->a, bo);
+}
+
 TEST_F(sched, a_hog_is_reset_and_the_others_run)
 {
 	struct spinner hog;

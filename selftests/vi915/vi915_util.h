@@ -262,6 +262,9 @@ static inline void *map_anon(uint64_t size)
 #define MI_BATCH_BUFFER_END	0x05000000
 #define MI_STORE_DWORD_IMM	0x10000002
 #define MI_BATCH_BUFFER_START	0x18800101
+#define MI_SEMAPHORE_WAIT	0x0e000002
+#define MI_SEMAPHORE_POLL	(1 << 15)
+#define MI_SEMAPHORE_SAD_EQ_SDD	(4 << 12)
 #define XY_SRC_COPY_BLT		0x54f00008
 #define XY_COLOR_BLT		0x54300005
 
