@@ -49,7 +49,7 @@ impl fmt::Write for Printer<'_> {
         unsafe {
             bindings::drm_printf(
                 self.0.as_ptr(),
-                b"%pA\0".as_ptr(),
+                crate::str::as_char_ptr_in_const_context(c"%pA"),
                 core::ptr::from_ref(&args).cast::<core::ffi::c_void>(),
             )
         };
