@@ -352,17 +352,19 @@ impl Engine {
             runner.running = true;
             runner.news = false;
         }
-        let late = loop {
+        let (late, news) = loop {
             self.schedule(deadline);
             let late = deadline.is_some_and(|d| passed(Instant::now(), d));
             let mut runner = self.runner.lock();
             if !runner.news || late {
                 runner.running = false;
-                break late;
+                break (late, runner.news);
             }
             runner.news = false;
         };
-        if late && self.has_work() {
+        // News left unread (a manual reset asked for, say) goes to the work too, even with
+        // nothing queued.
+        if late && (news || self.has_work()) {
             self.kick();
         }
     }
