@@ -196,9 +196,9 @@ pub(crate) struct Engine {
     /// Who runs requests, and whether they have news.
     #[pin]
     runner: SpinLock<Runner>,
-    /// A request a submitter stopped running, with the start of its timeslice: it resumes first.
+    /// A request a submitter stopped running: it resumes first.
     #[pin]
-    handed_off: Mutex<Option<(Arc<Timeline>, Instant<Monotonic>)>>,
+    handed_off: Mutex<Option<Resume>>,
     /// Bumped to reset the request running now as if it hung (`i915_wedged`).
     force: Atomic<u64>,
     /// Held by the running request while it executes commands between two checks.
@@ -265,16 +265,29 @@ fn passed(now: Instant<Monotonic>, deadline: Instant<Monotonic>) -> bool {
     (now - deadline).as_nanos() >= 0
 }
 
+/// A request stopped in the middle of its batch, to go on first.
+struct Resume {
+    timeline: Arc<Timeline>,
+    request: Arc<Request>,
+    /// When its timeslice began.
+    start: Instant<Monotonic>,
+    /// The manual reset count it ran under: a reset asked for since is for it, as it was
+    /// running then.
+    force: u64,
+}
+
 /// How a request left the engine.
 enum Ran {
     /// It ended; its fence is signalled.
     Done,
     /// It yielded to another request.
     Yielded,
-    /// It stopped for another thread to go on with it (see [`Engine::activate`]).
-    HandedOff,
-    /// It stopped for the scheduler to end requests that must stop; it resumes first.
-    Interrupted,
+    /// It stopped for another thread to go on with it (see [`Engine::activate`]), under this
+    /// manual reset count.
+    HandedOff(u64),
+    /// It stopped for the scheduler to end requests that must stop, under this manual reset
+    /// count; it resumes first.
+    Interrupted(u64),
 }
 
 impl Engine {
@@ -645,13 +658,15 @@ impl Engine {
         Ok(Control::Continue)
     }
 
-    /// Runs `request` until it ends, yields or, past `deadline`, is handed off.
+    /// Runs `request` until it ends, yields or, past `deadline`, is handed off. `resumed` is
+    /// the manual reset count a request that stopped in the middle ran under.
     fn run_one(
         &self,
         timeline: &Arc<Timeline>,
         request: &Request,
         start: Instant<Monotonic>,
         deadline: Option<Instant<Monotonic>>,
+        resumed: Option<u64>,
     ) -> Ran {
         let now = Instant::now();
         let mut slice = Slice {
@@ -664,10 +679,13 @@ impl Engine {
             deadline,
             handing_off: false,
             reaping: false,
-            force: self.force.load(Relaxed),
+            force: resumed.unwrap_or_else(|| self.force.load(Relaxed)),
         };
-        // Manual resets asked for before it ran were for someone else, or no one.
-        self.forced(slice.force);
+        // Manual resets asked for before it started were for someone else, or no one; those
+        // asked for while it was stopped in the middle are for it.
+        if resumed.is_none() {
+            self.forced(slice.force);
+        }
         self.running_priority.store(request.priority, Relaxed);
         request.ctx.busy.start(self.id);
         let section = SignallingSection::begin();
@@ -696,8 +714,8 @@ impl Engine {
         }
         let section = SignallingSection::begin();
         let ran = match result {
-            Ok(Outcome::Yielded) if slice.reaping => Ran::Interrupted,
-            Ok(Outcome::Yielded) if slice.handing_off => Ran::HandedOff,
+            Ok(Outcome::Yielded) if slice.reaping => Ran::Interrupted(slice.force),
+            Ok(Outcome::Yielded) if slice.handing_off => Ran::HandedOff(slice.force),
             Ok(Outcome::Yielded) => Ran::Yielded,
             Ok(Outcome::Done) => {
                 request.finish(None);
@@ -716,7 +734,7 @@ impl Engine {
 
     /// Runs ready requests until there are none, or until `deadline`: then a running batch is
     /// handed off, to resume first when the scheduler's work runs. Call as the runner
-    /// ([`Engine::running`]).
+    /// ([`Runner::running`]).
     fn schedule(&self, deadline: Option<Instant<Monotonic>>) {
         // A request handed off runs first, in its timeslice.
         let mut resume = self.handed_off.lock().take();
@@ -727,11 +745,13 @@ impl Engine {
                 self.reap();
             }
             // What was resumed may have been reaped.
-            let resumed = resume
-                .take()
-                .and_then(|(timeline, start)| timeline.head().map(|r| (timeline, r, start)));
+            let resumed = resume.take().filter(|r| {
+                r.timeline
+                    .head()
+                    .is_some_and(|head| Arc::ptr_eq(&head, &r.request))
+            });
             let next = match resumed {
-                Some(next) => Some(next),
+                Some(r) => Some((r.timeline, r.request, r.start, Some(r.force))),
                 None => self
                     .pick(current.as_ref().map(|c| &c.0))
                     .map(|(timeline, r)| {
@@ -739,13 +759,13 @@ impl Engine {
                             Some((t, start)) if Arc::ptr_eq(t, &timeline) => *start,
                             _ => Instant::now(),
                         };
-                        (timeline, r, start)
+                        (timeline, r, start, None)
                     }),
             };
-            let Some((timeline, request, start)) = next else {
+            let Some((timeline, request, start, force)) = next else {
                 break;
             };
-            match self.run_one(&timeline, &request, start, deadline) {
+            match self.run_one(&timeline, &request, start, deadline, force) {
                 Ran::Done => {
                     timeline.pop(&request);
                     // Released here, outside the signalling section: unpinning pages may take
@@ -766,11 +786,24 @@ impl Engine {
                     self.rotate(&timeline);
                     current = None;
                 }
-                Ran::HandedOff => {
-                    *self.handed_off.lock() = Some((timeline, start));
-                    break;
+                Ran::HandedOff(force) => {
+                    *self.handed_off.lock() = Some(Resume {
+                        timeline,
+                        request,
+                        start,
+                        force,
+                    });
+                    // It still runs, for resets: they are counted when it goes on.
+                    return;
                 }
-                Ran::Interrupted => resume = Some((timeline, start)),
+                Ran::Interrupted(force) => {
+                    resume = Some(Resume {
+                        timeline,
+                        request,
+                        start,
+                        force,
+                    })
+                }
             }
         }
         // Nothing runs: manual resets asked for so far have nothing to reset.
