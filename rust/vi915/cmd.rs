@@ -257,6 +257,17 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
         (self.stop)(point)
     }
 
+    /// At an arbitration point (one only while arbitration is on, else a point where the batch
+    /// cannot stop): returns whether the batch stops here.
+    fn arbitration_point(&mut self) -> Result<bool> {
+        if self.arbitration {
+            Ok(self.check(Point::Arbitration)? != Control::Continue)
+        } else {
+            self.check(Point::Within)?;
+            Ok(false)
+        }
+    }
+
     /// Reads the `n` dwords of a command at `ip` (header included).
     fn dwords<const N: usize>(&self, ip: u64) -> Result<[u32; N]> {
         let mut d = [0u32; N];
@@ -314,13 +325,10 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
         };
         match opcode {
             op::MI_NOOP | op::MI_USER_INTERRUPT => {}
-            op::MI_ARB_CHECK if self.arbitration => {
-                if self.check(Point::Arbitration)? != Control::Continue {
+            op::MI_ARB_CHECK => {
+                if self.arbitration_point()? {
                     return Ok(Next::Yield);
                 }
-            }
-            op::MI_ARB_CHECK => {
-                self.check(Point::Within)?;
             }
             op::MI_ARB_ON_OFF => self.arbitration = header & op::ARB_ENABLE != 0,
             op::MI_BATCH_BUFFER_END => return Ok(Next::End),
@@ -381,15 +389,10 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
                 if !semaphore_passes(header, value, data)? {
                     // Polled until it passes (signal mode too: nothing signals here); an
                     // arbitration point meanwhile, as on gen 9 and later.
-                    let point = if self.arbitration {
-                        Point::Arbitration
-                    } else {
-                        Point::Within
-                    };
-                    return Ok(if self.check(point)? == Control::Continue {
-                        Next::Dwords(0)
-                    } else {
+                    return Ok(if self.arbitration_point()? {
                         Next::Retry
+                    } else {
+                        Next::Dwords(0)
                     });
                 }
             }
