@@ -559,7 +559,9 @@ fn place(
                     for other in evict {
                         let mine = match &mut mine {
                             Some(mine) => mine,
-                            None => mine.insert(sorted_ids(entries)?),
+                            None => {
+                                mine.insert(heapsort::sorted(entries.iter().map(|e| e.obj.id))?)
+                            }
                         };
                         // An object of this execbuffer cannot be moved out of the way.
                         if mine.binary_search(&other).is_ok() {
@@ -599,26 +601,6 @@ fn place(
     Ok(moved)
 }
 
-/// Returns the handles of the user's list with their indices, sorted.
-fn sorted_handles(list: &[uapi::drm_i915_gem_exec_object2]) -> Result<KVVec<(u32, usize)>> {
-    let mut sorted = KVVec::with_capacity(list.len(), GFP_KERNEL)?;
-    for (i, l) in list.iter().enumerate() {
-        sorted.push((l.handle, i), GFP_KERNEL)?;
-    }
-    heapsort::sort_by_key(&mut sorted, |&x| x);
-    Ok(sorted)
-}
-
-/// Returns the ids of the objects of `entries`, sorted.
-fn sorted_ids(entries: &[Entry]) -> Result<KVVec<u64>> {
-    let mut ids = KVVec::with_capacity(entries.len(), GFP_KERNEL)?;
-    for e in entries {
-        ids.push(e.obj.id, GFP_KERNEL)?;
-    }
-    heapsort::sort_by_key(&mut ids, |&id| id);
-    Ok(ids)
-}
-
 /// Applies the relocations of every object: patches the target's address into the object and
 /// tells userspace the address it used.
 fn relocate(
@@ -652,7 +634,9 @@ fn relocate(
             } else {
                 let sorted = match &mut by_handle {
                     Some(sorted) => sorted,
-                    None => by_handle.insert(sorted_handles(list)?),
+                    None => by_handle.insert(heapsort::sorted(
+                        list.iter().enumerate().map(|(i, l)| (l.handle, i)),
+                    )?),
                 };
                 // The first index naming the handle, as a linear search would find.
                 let at = sorted.partition_point(|&(h, _)| h < reloc.target_handle);

@@ -20,6 +20,16 @@ pub(crate) fn sort_by_key<T, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
     }
 }
 
+/// Collects `items` and sorts them, ascending.
+pub(crate) fn sorted<T: Ord + Copy>(items: impl ExactSizeIterator<Item = T>) -> Result<KVVec<T>> {
+    let mut v = KVVec::with_capacity(items.len(), GFP_KERNEL)?;
+    for x in items {
+        v.push(x, GFP_KERNEL)?;
+    }
+    sort_by_key(&mut v, |x| *x);
+    Ok(v)
+}
+
 /// Restores the heap property of `v[..end]` below `root`.
 fn sift_down<T, K: Ord>(v: &mut [T], mut root: usize, end: usize, key: &impl Fn(&T) -> K) {
     loop {
