@@ -45,7 +45,7 @@ const PRIORITIES: core::ops::RangeInclusive<i64> =
     uapi::I915_CONTEXT_MIN_USER_PRIORITY as i64..=uapi::I915_CONTEXT_MAX_USER_PRIORITY as i64;
 
 /// Context parameters that userspace can change.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct Params {
     pub(crate) bannable: bool,
     pub(crate) recoverable: bool,
@@ -55,19 +55,18 @@ pub(crate) struct Params {
     /// on, closing a persistent context leaves its requests running, as i915 does; the
     /// heartbeat still resets one that hangs.
     pub(crate) persistent: bool,
-    /// The user engine map (`I915_CONTEXT_PARAM_ENGINES`), if one was set: up to
-    /// [`MAX_ENGINES`] slots, `None` for an empty slot.
-    pub(crate) engines: Option<EngineMap>,
+    /// The user engine map (`I915_CONTEXT_PARAM_ENGINES`), if one was set.
+    pub(crate) engines: Option<Arc<EngineMap>>,
 }
 
 /// Most slots an engine map has (i915's limit).
 pub(crate) const MAX_ENGINES: usize = 64;
 
-/// A user engine map.
-#[derive(Clone, Copy)]
+/// A user engine map: up to [`MAX_ENGINES`] slots, `None` for an empty one. Each slot has a
+/// timeline of its own, as in i915, even where two name the same engine: their requests are
+/// ordered only by their dependencies.
 pub(crate) struct EngineMap {
-    pub(crate) len: usize,
-    pub(crate) slots: [Option<EngineId>; MAX_ENGINES],
+    pub(crate) slots: KVec<Option<Arc<Timeline>>>,
 }
 
 /// A GEM context.
@@ -168,22 +167,25 @@ impl Context {
     /// Records that one of its requests hung and was reset; a banned context's requests are
     /// stopped.
     pub(crate) fn mark_guilty(&self) {
-        let p = *self.params.lock();
-        if self.record.mark_guilty(p.bannable, p.recoverable) {
+        let (bannable, recoverable) = {
+            let p = self.params.lock();
+            (p.bannable, p.recoverable)
+        };
+        if self.record.mark_guilty(bannable, recoverable) {
             self.kick_engines();
         }
     }
 
     /// Marks the context used and returns its engine map.
-    pub(crate) fn engines(&self) -> Option<EngineMap> {
+    pub(crate) fn engines(&self) -> Option<Arc<EngineMap>> {
         self.used.store(true, Relaxed);
-        self.params.lock().engines
+        self.params.lock().engines.clone()
     }
 
     /// Answers `CONTEXT_GETPARAM`.
     pub(crate) fn get_param(&self, args: &mut uapi::drm_i915_gem_context_param) -> Result {
         self.used.store(true, Relaxed);
-        let p = *self.params.lock();
+        let p = self.params.lock();
         let value = match args.param as u32 {
             uapi::I915_CONTEXT_PARAM_GTT_SIZE => crate::vm::VM_SIZE,
             uapi::I915_CONTEXT_PARAM_NO_ERROR_CAPTURE => u64::from(p.no_error_capture),
@@ -279,7 +281,16 @@ impl Context {
                 // Read without the lock: a fault on the map may wait for as long as
                 // userspace likes (userfaultfd), and other parameter calls must not.
                 drop(p);
-                let map = read_engine_map(args)?;
+                let ids = read_engine_map(args)?;
+                let mut slots = KVec::with_capacity(ids.len(), GFP_KERNEL)?;
+                for id in ids {
+                    let timeline = match id {
+                        Some(id) => Some(Timeline::new(&self.timeline(id).engine)?),
+                        None => None,
+                    };
+                    slots.push(timeline, GFP_KERNEL)?;
+                }
+                let map = Arc::new(EngineMap { slots }, GFP_KERNEL)?;
                 let mut p = self.params.lock();
                 if p.engines.is_some() {
                     return Err(EINVAL);
@@ -292,8 +303,8 @@ impl Context {
     }
 }
 
-/// Reads an `i915_context_param_engines` map from userspace.
-fn read_engine_map(args: &uapi::drm_i915_gem_context_param) -> Result<EngineMap> {
+/// Reads an `i915_context_param_engines` map from userspace: the engine of each slot.
+fn read_engine_map(args: &uapi::drm_i915_gem_context_param) -> Result<KVec<Option<EngineId>>> {
     let size = args.size as usize;
     let header = size_of::<u64>();
     let slot = size_of::<uapi::i915_engine_class_instance>();
@@ -306,18 +317,17 @@ fn read_engine_map(args: &uapi::drm_i915_gem_context_param) -> Result<EngineMap>
     }
     let mut reader = UserSlice::new(UserPtr::from_addr(args.value as usize), size).reader();
     let extensions: u64 = reader.read()?;
-    let mut map = EngineMap {
-        len,
-        slots: [None; MAX_ENGINES],
-    };
-    for s in map.slots.iter_mut().take(len) {
+    let mut map = KVec::with_capacity(len, GFP_KERNEL)?;
+    for _ in 0..len {
         let class: u16 = reader.read()?;
         let instance: u16 = reader.read()?;
         // `{I915_ENGINE_CLASS_INVALID, I915_ENGINE_CLASS_INVALID_NONE}`: an empty slot.
-        if class == u16::MAX && instance == u16::MAX {
-            continue;
-        }
-        *s = Some(EngineId::from_class_instance(class, instance).ok_or(ENOENT)?);
+        let id = if class == u16::MAX && instance == u16::MAX {
+            None
+        } else {
+            Some(EngineId::from_class_instance(class, instance).ok_or(ENOENT)?)
+        };
+        map.push(id, GFP_KERNEL)?;
     }
     // Load balancing, bonds and parallel submission need more than one engine of a class: every
     // extension is refused, once the chain is readable (EFAULT otherwise, as in i915).

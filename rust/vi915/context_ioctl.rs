@@ -60,10 +60,10 @@ impl Vi915File {
                 _ => Err(EINVAL),
             })?;
         }
-        let params = *ctx.params.lock();
+        let params = ctx.params.lock().clone();
         args.ctx_id = file.inner().add_context(|id| {
             let ctx = Context::new(id, &dev.engines, client, busy)?;
-            *ctx.params.lock() = params;
+            *ctx.params.lock() = params.clone();
             Ok(ctx)
         })?;
         Ok(0)

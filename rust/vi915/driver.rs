@@ -50,6 +50,7 @@ use crate::{
         wr, //
     },
     params::Params,
+    request::Request,
     stats::Stats, //
 };
 
@@ -124,6 +125,23 @@ impl Vi915Data {
             }
         }
         Ok(true)
+    }
+
+    /// Priority inheritance, as i915's scheduler has it: raises to `request`'s priority every
+    /// request of ours it waits for, directly or through others, on any engine, so that a
+    /// request of a lower priority it needs cannot hold it up behind others of a priority in
+    /// between. Call once it is queued. `ENOMEM` leaves some of them unraised.
+    pub(crate) fn inherit(&self, request: &Arc<Request>) -> Result {
+        let priority = request.priority();
+        let mut raised = KVec::new();
+        let mut next = Some(request.clone());
+        while let Some(r) = next.take().or_else(|| raised.pop()) {
+            r.waits_for(|f| match self.engine_of(f) {
+                Some(engine) if !f.is_signaled() => engine.raise(f, priority, &mut raised),
+                _ => Ok(()),
+            })?;
+        }
+        Ok(())
     }
 
     /// Waits until every engine is idle.

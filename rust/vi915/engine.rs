@@ -348,6 +348,50 @@ impl Engine {
         self.run_requests(Some(Instant::now() + Delta::from_micros(DIRECT_BUDGET_US)));
     }
 
+    /// Calls `f` with the engine's timeline whose fence context is `fence`'s, if it has queued
+    /// requests.
+    fn timeline_of(&self, fence: &Fence, f: impl FnOnce(&Timeline)) {
+        let list = self.active.lock();
+        if let Some(t) = list.iter().find(|t| t.fences.context() == fence.context()) {
+            f(&t);
+        }
+    }
+
+    /// Priority inheritance: raises to `priority` the request of `fence`, one of the engine's, and
+    /// the requests ahead of it on its timeline, appending those it raised to `raised`; if it
+    /// raised any, the engine looks again at what to run, and a running request of a lower
+    /// priority yields at its next arbitration point. `ENOMEM` raises none.
+    pub(crate) fn raise(
+        self: &Arc<Self>,
+        fence: &Fence,
+        priority: i64,
+        raised: &mut KVec<Arc<Request>>,
+    ) -> Result {
+        let seqno = fence.seqno();
+        let mut below = 0;
+        self.timeline_of(fence, |t| {
+            t.upto(seqno, |r| below += usize::from(r.priority() < priority))
+        });
+        if below == 0 {
+            return Ok(());
+        }
+        raised.reserve(below, GFP_KERNEL)?;
+        self.timeline_of(fence, |t| {
+            t.upto(seqno, |r| {
+                // No more than `below` are raised: the requests up to `seqno` only leave the
+                // queue, and priorities only go up. So this does not allocate, and cannot fail.
+                if r.raise(priority) {
+                    let _ = raised.push(r.clone(), GFP_NOWAIT);
+                }
+            })
+        });
+        if priority > self.running_priority.load(Relaxed) {
+            self.preempt.store(true, Relaxed);
+        }
+        self.kick();
+        Ok(())
+    }
+
     /// Whether requests are queued, or one waits to be resumed.
     fn has_work(&self) -> bool {
         !self.active.lock().is_empty() || self.handed_off.lock().is_some()
@@ -535,8 +579,8 @@ impl Engine {
             let better = match &best {
                 None => true,
                 Some((t, r)) => {
-                    request.priority > r.priority
-                        || (request.priority == r.priority
+                    request.priority() > r.priority()
+                        || (request.priority() == r.priority()
                             && prefer.is_some_and(|p| Arc::ptr_eq(p, &timeline))
                             && !prefer.is_some_and(|p| Arc::ptr_eq(p, t)))
                 }
@@ -555,7 +599,7 @@ impl Engine {
         list.iter().any(|t| {
             !core::ptr::eq(&*t, &**mine)
                 && t.head().is_some_and(|r| {
-                    (r.priority > priority || (equal && r.priority == priority)) && r.ready()
+                    (r.priority() > priority || (equal && r.priority() == priority)) && r.ready()
                 })
         })
     }
@@ -578,7 +622,8 @@ impl Engine {
         slice: &mut Slice<'_>,
         now: Instant<Monotonic>,
     ) -> bool {
-        if self.preempt.xchg(false, Relaxed) && self.others_ready(timeline, request.priority, false)
+        if self.preempt.xchg(false, Relaxed)
+            && self.others_ready(timeline, request.priority(), false)
         {
             // Still wanted until the request yields.
             self.preempt.store(true, Relaxed);
@@ -592,7 +637,7 @@ impl Engine {
             return false;
         }
         slice.looked = now;
-        self.others_ready(timeline, request.priority, true)
+        self.others_ready(timeline, request.priority(), true)
     }
 
     /// Resets the running request for hanging: counted, and its context found guilty when it
@@ -686,7 +731,7 @@ impl Engine {
         if resumed.is_none() {
             self.forced(slice.force);
         }
-        self.running_priority.store(request.priority, Relaxed);
+        self.running_priority.store(request.priority(), Relaxed);
         request.ctx.busy.start(self.id);
         let section = SignallingSection::begin();
         // Taken before the request's first look at whether it must stop.

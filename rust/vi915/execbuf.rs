@@ -168,7 +168,7 @@ pub(crate) fn execbuffer2(
     };
 
     let ctx = file.inner().context((args.rsvd1 & 0xffff_ffff) as u32)?;
-    let timeline = ctx.timeline(select_engine(&ctx, flags)?).clone();
+    let timeline = select_timeline(&ctx, flags)?;
     if ctx.record.is_banned() {
         return Err(EIO);
     }
@@ -291,7 +291,7 @@ pub(crate) fn execbuffer2(
         }
         Ok(())
     })?;
-    let priority = request.as_ref().map_or(0, |r| r.priority);
+    let queued = request.clone().ok_or(EINVAL)?;
     let published = publish(
         dev,
         &exec,
@@ -304,7 +304,12 @@ pub(crate) fn execbuffer2(
     drop(exec);
     drop(request);
     let (out, published) = published?;
-    timeline.engine.activate(&timeline, priority);
+    // The request is published and runs whatever happens here: failing to allocate only leaves
+    // what it waits for at their own priorities.
+    let _ = dev.inherit(&queued);
+    timeline.engine.activate(&timeline, queued.priority());
+    // Released here if it is done already, with no lock held.
+    drop(queued);
     for s in signal.iter() {
         s.replace_fence(Some(&published));
     }
@@ -489,25 +494,23 @@ fn read_fence_array(
     Ok(())
 }
 
-/// Picks the engine for the ring selector in `flags`: through the context's engine map if it
-/// has one, else i915's legacy ring numbers.
-fn select_engine(ctx: &Context, flags: u64) -> Result<EngineId> {
+/// Picks the timeline for the ring selector in `flags`: the engine map slot's if the context
+/// has a map, else its timeline on the engine of i915's legacy ring number.
+fn select_timeline(ctx: &Context, flags: u64) -> Result<Arc<Timeline>> {
     let ring = (flags & u64::from(uapi::I915_EXEC_RING_MASK)) as usize;
     if let Some(map) = ctx.engines() {
-        if ring >= map.len {
-            return Err(EINVAL);
-        }
-        return map.slots[ring].ok_or(EINVAL);
+        return map.slots.get(ring).cloned().flatten().ok_or(EINVAL);
     }
     if ring != uapi::I915_EXEC_BSD as usize && flags & u64::from(uapi::I915_EXEC_BSD_MASK) != 0 {
         return Err(EINVAL);
     }
-    match ring as u32 {
-        uapi::I915_EXEC_DEFAULT | uapi::I915_EXEC_RENDER => Ok(EngineId::Rcs0),
-        uapi::I915_EXEC_BLT => Ok(EngineId::Bcs0),
+    let id = match ring as u32 {
+        uapi::I915_EXEC_DEFAULT | uapi::I915_EXEC_RENDER => EngineId::Rcs0,
+        uapi::I915_EXEC_BLT => EngineId::Bcs0,
         // No video engines.
-        _ => Err(EINVAL),
-    }
+        _ => return Err(EINVAL),
+    };
+    Ok(ctx.timeline(id).clone())
 }
 
 /// Places every object in the context's address space; returns whether any object is not

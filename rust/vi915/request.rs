@@ -19,7 +19,10 @@ use kernel::{
     prelude::*,
     sync::{
         aref::ARef,
-        atomic::Relaxed,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
         Arc,
         Mutex,
         SpinLock, //
@@ -103,8 +106,9 @@ pub(crate) struct Request {
     pub(crate) maps: KVec<Mapping>,
     /// GPU address of the first command.
     pub(crate) batch: u64,
-    /// Its context's priority when it was submitted.
-    pub(crate) priority: i64,
+    /// Its context's priority when it was submitted, raised since by requests that depend on it
+    /// ([`Request::raise`]); it never goes down.
+    priority: Atomic<i64>,
     /// Fences to wait for before running: explicit ones (in-fences, sync objects)...
     pub(crate) deps: KVec<ARef<Fence>>,
     /// ...and those of implicit synchronization, found under the reservation locks.
@@ -144,7 +148,7 @@ impl Request {
                 ctx,
                 maps,
                 batch,
-                priority,
+                priority: Atomic::new(priority),
                 deps,
                 implicit <- new_spinlock!(KVec::new()),
                 waiter <- Callback::new(Kick(engine)),
@@ -189,6 +193,52 @@ impl Request {
             return Err(EFAULT);
         }
         Ok(())
+    }
+
+    /// The request's priority: see [`Request::raise`].
+    pub(crate) fn priority(&self) -> i64 {
+        self.priority.load(Relaxed)
+    }
+
+    /// Raises the request's priority to `priority` (priority inheritance: a request that depends
+    /// on this one has it). Returns whether it was lower.
+    pub(crate) fn raise(&self, priority: i64) -> bool {
+        let mut old = self.priority.load(Relaxed);
+        while old < priority {
+            match self.priority.cmpxchg(old, priority, Relaxed) {
+                Ok(_) => return true,
+                Err(now) => old = now,
+            }
+        }
+        false
+    }
+
+    /// The sequence number of the request's fence, while it has not signalled.
+    pub(crate) fn seqno(&self) -> Option<u64> {
+        self.fence.lock().as_ref().map(|f| f.fence().seqno())
+    }
+
+    /// Calls `f` on each fence the request waits for: its own (which names its predecessors on its
+    /// timeline) while it has not signalled, then its explicit and its implicit dependencies.
+    pub(crate) fn waits_for(&self, mut f: impl FnMut(&Fence) -> Result) -> Result {
+        let own: Option<ARef<Fence>> = self.fence.lock().as_ref().map(|f| f.fence().into());
+        if let Some(own) = own {
+            f(&own)?;
+        }
+        for dep in self.deps.iter() {
+            f(dep)?;
+        }
+        // Copied out, as `f` may sleep. The list is taken when the request runs and never added
+        // to after it is queued: it cannot grow between the reservation and the copy.
+        let n = self.implicit.lock().len();
+        if n == 0 {
+            return Ok(());
+        }
+        let mut implicit = KVec::with_capacity(n, GFP_KERNEL)?;
+        for dep in self.implicit.lock().iter().take(n) {
+            implicit.push(dep.clone(), GFP_NOWAIT)?;
+        }
+        implicit.iter().try_for_each(|dep| f(dep))
     }
 
     /// Adds the implicit-synchronization dependencies; call before [`Request::queue`].

@@ -126,6 +126,20 @@ impl Timeline {
         self.queue.lock().first().cloned()
     }
 
+    /// Calls `f` on every queued request up to the one whose fence has `seqno`, oldest first:
+    /// those the request of that fence waits for on its timeline, and itself.
+    pub(crate) fn upto(&self, seqno: u64, mut f: impl FnMut(&Arc<Request>)) {
+        let q = self.queue.lock();
+        for r in q.iter() {
+            match r.seqno() {
+                Some(s) if s > seqno => break,
+                Some(_) => f(r),
+                // Signalled: it is done, and the next one may still wait.
+                None => (),
+            }
+        }
+    }
+
     /// Removes the oldest queued request, `done`, once it has finished.
     pub(crate) fn pop(&self, done: &Arc<Request>) {
         let mut q = self.queue.lock();

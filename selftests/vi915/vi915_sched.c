@@ -273,6 +273,61 @@ TEST_F(sched, priorities_reorder_queued_requests)
 	spin_free(self->a, &spin);
 }
 
+/*
+ * Priority inheritance: a request raises what it waits for to its own
+ * priority, on the other engine (through implicit sync) and on its own
+ * timeline, so that neither is held up behind a spinner of a priority between.
+ */
+TEST_F(sched, a_request_raises_the_priority_of_what_it_waits_for)
+{
+	uint32_t low = context_create(self->b), high = context_create(self->b);
+	uint32_t other = gem_create(self->b, 4096);
+	struct spinner spin;
+	int fl, fh;
+
+	ASSERT_NE(0, low);
+	ASSERT_NE(0, high);
+	ASSERT_NE(0, other);
+	ASSERT_EQ(0, context_set(self->b, low, I915_CONTEXT_PARAM_PRIORITY, -1));
+	ASSERT_EQ(0, context_set(self->b, high, I915_CONTEXT_PARAM_PRIORITY, 1));
+	ASSERT_EQ(0, spin_start(self->a, &spin, 0, I915_EXEC_RENDER));
+
+	/* Below the spinner, the low write waits for it to end... */
+	fl = store_in(self->b, low, I915_EXEC_RENDER, self->target, 0, 0, 0x1, -1);
+	ASSERT_GE(fl, 0);
+	EXPECT_EQ(0, fence_wait(fl, 200));
+	/* ...until a high write on the other engine must follow it. */
+	fh = store_in(self->b, high, I915_EXEC_BLT, self->target, 0, 4, 0x2, -1);
+	ASSERT_GE(fh, 0);
+	EXPECT_EQ(1, fence_wait(fh, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(fl));
+	EXPECT_EQ(0, fence_status(spin.fence));
+	close(fl);
+	close(fh);
+
+	/* The same on one timeline: a request submitted at a higher priority. */
+	fl = store_in(self->b, low, I915_EXEC_RENDER, self->target, 0, 8, 0x3, -1);
+	ASSERT_GE(fl, 0);
+	EXPECT_EQ(0, fence_wait(fl, 200));
+	ASSERT_EQ(0, context_set(self->b, low, I915_CONTEXT_PARAM_PRIORITY, 1));
+	fh = store_in(self->b, low, I915_EXEC_RENDER, other, EXEC_OBJECT_ASYNC, 0, 0x4, -1);
+	ASSERT_GE(fh, 0);
+	EXPECT_EQ(1, fence_wait(fh, PATIENCE_MS));
+	EXPECT_EQ(1, fence_status(fl));
+	EXPECT_EQ(0, fence_status(spin.fence));
+
+	spin_end(&spin);
+	EXPECT_EQ(1, fence_wait(spin.fence, PATIENCE_MS));
+	EXPECT_EQ(0x1, read_u32(self->b, self->target, 0));
+	EXPECT_EQ(0x2, read_u32(self->b, self->target, 4));
+	EXPECT_EQ(0x3, read_u32(self->b, self->target, 8));
+	EXPECT_EQ(0x4, read_u32(self->b, other, 0));
+	close(fl);
+	close(fh);
+	gem_close(self->b, other);
+	spin_free(self->a, &spin);
+}
+
 TEST_F(sched, an_unsignalled_in_fence_blocks_only_its_context)
 {
 	uint32_t waiting = context_create(self->b);
