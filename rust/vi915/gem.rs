@@ -191,8 +191,8 @@ pub(crate) fn create(dev: &Device<Vi915Driver>, file: &File, size: u64) -> Resul
     if size == 0 {
         return Err(EINVAL);
     }
-    // MAX_LFS_FILESIZE.
-    if size > i64::MAX as u64 {
+    // i915 refuses objects larger than their memory region: system memory, all of the RAM.
+    if size > kernel::mm::total_ram_bytes() {
         return Err(E2BIG);
     }
     let size = usize::try_from(size).map_err(|_| E2BIG)?;

@@ -13,22 +13,26 @@ use kernel::{
 };
 
 /// A number of objects and their bytes.
+///
+/// The bytes are counted in 128 bits: objects may be as large as `i64::MAX` bytes (i915's limit,
+/// with pages allocated only when used), so a few of them overflow 64 bits, and `created` grows
+/// with every object ever made. 128 bits cannot overflow: that would take 2^64 objects.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub(crate) struct Tally {
     pub(crate) objects: u64,
-    pub(crate) bytes: u64,
+    pub(crate) bytes: u128,
 }
 
 impl Tally {
     fn add(&mut self, bytes: u64) {
         self.objects += 1;
-        self.bytes += bytes;
+        self.bytes += u128::from(bytes);
     }
 
     fn sub(&mut self, bytes: u64) {
         // Never below zero (type invariant of `Stats`); saturate rather than trust it blindly.
         self.objects = self.objects.saturating_sub(1);
-        self.bytes = self.bytes.saturating_sub(bytes);
+        self.bytes = self.bytes.saturating_sub(u128::from(bytes));
     }
 }
 
@@ -124,5 +128,28 @@ impl fmt::Display for Counts {
             writeln!(f, "{name} {} {}", t.objects, t.bytes)?;
         }
         Ok(())
+    }
+}
+
+#[kunit_tests(vi915_stats)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tallies_count_past_64_bits() {
+        // Two userptrs of 2^47 bytes, 2^16 times over, or a few RAM-sized objects many times.
+        let mut t = Tally::default();
+        for _ in 0..3 {
+            t.add(1 << 63);
+        }
+        assert_eq!(t.bytes, 3 << 63);
+        t.sub(1 << 63);
+        assert_eq!(
+            t,
+            Tally {
+                objects: 2,
+                bytes: 2 << 63
+            }
+        );
     }
 }

@@ -45,6 +45,39 @@ TEST_F(gem, create_rounds_and_checks_size)
 	EXPECT_EQ(-EINVAL, gem_close(self->fd, 0x7fff));
 }
 
+/* MemTotal of /proc/meminfo, in bytes; 0 if unknown. */
+static uint64_t mem_total(void)
+{
+	char text[256];
+	unsigned long long kib = 0;
+
+	if (read_file("/proc/meminfo", text, sizeof(text)) ||
+	    sscanf(text, "MemTotal: %llu kB", &kib) != 1)
+		return 0;
+	return kib * 1024;
+}
+
+/*
+ * As i915, an object may be as large as its memory region, system memory
+ * (pages are allocated only when used), and no larger (E2BIG).
+ */
+TEST_F(gem, objects_up_to_the_ram_size)
+{
+	uint64_t ram = mem_total() & ~4095ull;
+	struct drm_i915_gem_create c = { .size = ram };
+	int before = gem_object_count();
+
+	ASSERT_LT(0, ram);
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CREATE, &c));
+	EXPECT_EQ(ram, c.size);
+	EXPECT_EQ(before + 1, gem_object_count());
+	EXPECT_EQ(0, gem_close(self->fd, c.handle));
+	c = (struct drm_i915_gem_create){ .size = ram + 4096 };
+	EXPECT_EQ(-E2BIG, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CREATE, &c));
+	EXPECT_EQ(before, gem_object_count());
+}
+
 TEST_F(gem, create_ext)
 {
 	struct drm_i915_gem_memory_class_instance smem = { I915_MEMORY_CLASS_SYSTEM, 0 };
