@@ -3,7 +3,7 @@
 //! The i915 debugfs files IGT uses, in the DRM device's debugfs directory
 //! (`/sys/kernel/debug/dri/vi915/`, which `dri/<minor>` links to): `i915_gem_drop_caches`,
 //! `i915_wedged` and `i915_params/`; `i915_gem_objects`, in vi915's own format; and vi915's
-//! `vi915_userptr_force_retry`.
+//! `vi915_userptr_force_retry`, `vi915_interrupts` and `vi915_interrupt_every`.
 
 use core::fmt;
 use kernel::{
@@ -19,7 +19,10 @@ use kernel::{
     },
     sync::{
         aref::ARef,
-        atomic::Relaxed, //
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
     },
     uaccess::UserSliceReader,
 };
@@ -44,9 +47,13 @@ pub(crate) struct DebugFs {
     #[pin]
     enable_hangcheck: File<HangcheckParam>,
     #[pin]
-    force_retry: File<ForceRetry>,
+    force_retry: File<Knob>,
     #[pin]
     objects: File<Objects>,
+    #[pin]
+    interrupts: File<InterruptCounts>,
+    #[pin]
+    interrupt_every: File<Knob>,
 }
 
 impl DebugFs {
@@ -64,8 +71,16 @@ impl DebugFs {
             wedged <- root.read_write_file(c"i915_wedged", Wedged(dev.clone())),
             reset <- params.read_write_file(c"reset", ResetParam(dev.clone())),
             enable_hangcheck <- params.read_write_file(c"enable_hangcheck", HangcheckParam(dev.clone())),
-            force_retry <- root.read_write_file(c"vi915_userptr_force_retry", ForceRetry(dev.clone())),
-            objects <- root.read_only_file(c"i915_gem_objects", Objects(dev)),
+            force_retry <- root.read_write_file(c"vi915_userptr_force_retry", Knob {
+                dev: dev.clone(),
+                value: |dev| &dev.userptr_force_retry,
+            }),
+            objects <- root.read_only_file(c"i915_gem_objects", Objects(dev.clone())),
+            interrupts <- root.read_only_file(c"vi915_interrupts", InterruptCounts(dev.clone())),
+            interrupt_every <- root.read_write_file(c"vi915_interrupt_every", Knob {
+                dev,
+                value: |dev| &dev.interrupts.every,
+            }),
         })
     }
 }
@@ -186,21 +201,36 @@ impl Writer for Objects {
     }
 }
 
-/// `vi915_userptr_force_retry` (uint): the next this-many execbuffers with userptrs find a
-/// userptr's range changed at their last check and return `EAGAIN`, publishing nothing.
-struct ForceRetry(ARef<Vi915Device>);
+/// `vi915_interrupts`: for each interruptible wait of the driver, how many waits a signal
+/// interrupted and how many `vi915_interrupt_every` did ([`crate::interrupts`]).
+struct InterruptCounts(ARef<Vi915Device>);
 
-impl Writer for ForceRetry {
+impl Writer for InterruptCounts {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}", self.0.userptr_force_retry.load(Relaxed))
+        write!(f, "{}", self.0.interrupts)
     }
 }
 
-impl Reader for ForceRetry {
+/// A vi915 knob (uint): `vi915_userptr_force_retry`, the next this-many execbuffers with
+/// userptrs find a userptr's range changed at their last check and return `EAGAIN`, publishing
+/// nothing; `vi915_interrupt_every`, every this-many interruptible waits one is interrupted as a
+/// signal would interrupt it, and its system call restarted (0, the default, interrupts none).
+struct Knob {
+    dev: ARef<Vi915Device>,
+    value: fn(&Vi915Device) -> &Atomic<u32>,
+}
+
+impl Writer for Knob {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", (self.value)(&self.dev).load(Relaxed))
+    }
+}
+
+impl Reader for Knob {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
         let mut buf = [0; 32];
         let value = u32::try_from(parse_u64(read_text(reader, &mut buf)?)?).map_err(|_| EINVAL)?;
-        self.0.userptr_force_retry.store(value, Relaxed);
+        (self.value)(&self.dev).store(value, Relaxed);
         Ok(())
     }
 }

@@ -43,6 +43,7 @@ use crate::{
     },
     file::Vi915File,
     gem::Object,
+    interrupts::Interrupts,
     ioctls::{
         none,
         r,
@@ -91,6 +92,8 @@ pub(crate) struct Vi915Data {
     /// Unpins userptr pages an invalidation or the shrinker took away, and frees the ranges of
     /// freed userptr objects (off their callers' contexts); drained when the module goes.
     pub(crate) reclaim: OwnedQueue,
+    /// The interruptible waits: counts, and the injection knob (debugfs).
+    pub(crate) interrupts: Interrupts,
     /// Debug knob (debugfs `vi915_userptr_force_retry`): the next this-many execbuffers with
     /// userptrs see their sequence moved at the last check, and return `EAGAIN`.
     pub(crate) userptr_force_retry: Atomic<u32>,
@@ -166,6 +169,7 @@ pub(crate) fn new_device(
         next_object_id: Atomic::new(1),
         notifier_lock <- new_mutex!(()),
         reclaim: OwnedQueue::new_ordered(c"vi915-reclaim")?,
+        interrupts: Interrupts::new(),
         userptr_force_retry: Atomic::new(0),
         stats: Stats::new()?,
         // SAFETY: Only this device's objects go on the LRU, and it is dropped with the device's

@@ -53,6 +53,7 @@ use crate::{
     },
     gem_ioctl::walk_extensions,
     heapsort,
+    interrupts::Site,
     request::{
         Backing,
         Mapping,
@@ -252,7 +253,7 @@ pub(crate) fn execbuffer2(
 
     let moved = place(&ctx, &list, &mut entries)?;
     if flags & u64::from(uapi::I915_EXEC_NO_RELOC) == 0 || moved {
-        relocate(&list, &index_of, &mut entries, flags)?;
+        relocate(dev, &list, &index_of, &mut entries, flags)?;
     }
 
     if let Some(f) = in_fence {
@@ -261,7 +262,9 @@ pub(crate) fn execbuffer2(
     let allocation = FenceAllocation::new(GFP_KERNEL)?;
     // Throttle: wait for room in the context's ring (EAGAIN if non-blocking), now that the
     // request holds nothing other clients wait for.
-    let slot = timeline.reserve(file.is_nonblocking())?;
+    let slot = dev
+        .interrupts
+        .wait(Site::Ring, || timeline.reserve(file.is_nonblocking()))?;
 
     // The request takes the page pins. It is built before the reservation locks are taken and
     // dropped (if never queued) after they are released: dropping pins may take those locks.
@@ -607,6 +610,7 @@ fn place(
 /// Applies the relocations of every object: patches the target's address into the object and
 /// tells userspace the address it used.
 fn relocate(
+    dev: &Vi915Device<kernel::drm::Registered>,
     list: &[uapi::drm_i915_gem_exec_object2],
     index_of: &[usize],
     entries: &mut [Entry],
@@ -675,7 +679,9 @@ fn relocate(
             // engine is done with it.
             e.flags &= !u64::from(uapi::EXEC_OBJECT_ASYNC);
             if !idle {
-                gem::resv(&e.obj).wait(Usage::Read, true, FOREVER)?;
+                dev.interrupts.wait(Site::Relocation, || {
+                    gem::resv(&e.obj).wait(Usage::Read, true, FOREVER)
+                })?;
                 idle = true;
             }
             let pages = e.pages.as_ref().ok_or(EINVAL)?;

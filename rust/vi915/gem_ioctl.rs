@@ -36,6 +36,7 @@ use crate::{
         Madv,
         Object, //
     },
+    interrupts::Site,
     purge, user,
     userptr::{
         self,
@@ -92,6 +93,7 @@ fn copy_user(obj: &Object, offset: u64, size: u64, data: u64, to_user: bool) -> 
 /// `PREAD` (`to_user`) and `PWRITE`: i915's checks in order, then a wait (for writers before a
 /// read, for everyone before a write) and the copy.
 fn read_write(
+    dev: &Device,
     file: &File,
     handle: u32,
     offset: u64,
@@ -112,7 +114,9 @@ fn read_write(
         return Err(EINVAL);
     }
     let usage = if to_user { Usage::Write } else { Usage::Read };
-    gem::resv(&obj).wait(usage, true, FOREVER)?;
+    dev.interrupts.wait(Site::ReadWrite, || {
+        gem::resv(&obj).wait(usage, true, FOREVER)
+    })?;
     copy_user(&obj, offset, size, data, to_user)?;
     Ok(0)
 }
@@ -210,24 +214,24 @@ impl Vi915File {
 
     /// IOCTL: gem_pread: Read from an object, after its writers are done.
     pub(crate) fn gem_pread(
-        _dev: &Device,
+        dev: &Device,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_pread,
         file: &File,
     ) -> Result<u32> {
         let (handle, offset, size, data) = (args.handle, args.offset, args.size, args.data_ptr);
-        read_write(file, handle, offset, size, data, true)
+        read_write(dev, file, handle, offset, size, data, true)
     }
 
     /// IOCTL: gem_pwrite: Write to an object, after every user of it is done.
     pub(crate) fn gem_pwrite(
-        _dev: &Device,
+        dev: &Device,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_pwrite,
         file: &File,
     ) -> Result<u32> {
         let (handle, offset, size, data) = (args.handle, args.offset, args.size, args.data_ptr);
-        read_write(file, handle, offset, size, data, false)
+        read_write(dev, file, handle, offset, size, data, false)
     }
 
     /// IOCTL: gem_mmap: The legacy CPU mmap ioctl, which vi915 does not provide (as i915 on
@@ -271,7 +275,7 @@ impl Vi915File {
     /// IOCTL: gem_set_domain: Wait until the CPU may access the object (for writing: until the
     /// engine is done with it; for reading: until its writers are).
     pub(crate) fn gem_set_domain(
-        _dev: &Device,
+        dev: &Device,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_set_domain,
         file: &File,
@@ -292,7 +296,9 @@ impl Vi915File {
         } else {
             Usage::Write
         };
-        gem::resv(&obj).wait(usage, true, FOREVER)?;
+        dev.interrupts.wait(Site::SetDomain, || {
+            gem::resv(&obj).wait(usage, true, FOREVER)
+        })?;
         // The CPU domain needs the pages: get them now, as i915 does (for a userptr this pins
         // them, and fails with EFAULT if the range is gone).
         match &obj.userptr {
@@ -348,7 +354,7 @@ impl Vi915File {
     /// IOCTL: gem_set_caching: Record the object's caching mode (the CPU and the software engine
     /// are coherent whatever it is); changing it waits for the object to be idle.
     pub(crate) fn gem_set_caching(
-        _dev: &Device,
+        dev: &Device,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_caching,
         file: &File,
@@ -370,7 +376,9 @@ impl Vi915File {
             };
         }
         if obj.caching.load(Relaxed) != caching {
-            gem::resv(&obj).wait(Usage::Read, true, FOREVER)?;
+            dev.interrupts.wait(Site::SetCaching, || {
+                gem::resv(&obj).wait(Usage::Read, true, FOREVER)
+            })?;
             obj.caching.store(caching, Relaxed);
         }
         Ok(0)
@@ -480,7 +488,8 @@ impl Vi915File {
         let idle = dev.busywait(resv, Usage::Read)?;
         if timeout < 0 {
             if !idle {
-                resv.wait(Usage::Read, true, FOREVER)?;
+                dev.interrupts
+                    .wait(Site::GemWait, || resv.wait(Usage::Read, true, FOREVER))?;
             }
             return Ok(0);
         }
@@ -488,7 +497,9 @@ impl Vi915File {
         let result = if idle {
             Ok(0)
         } else {
-            resv.wait(Usage::Read, true, msecs_to_jiffies(ms).saturating_add(1))
+            dev.interrupts.wait(Site::GemWait, || {
+                resv.wait(Usage::Read, true, msecs_to_jiffies(ms).saturating_add(1))
+            })
         };
         let elapsed = start.elapsed().as_nanos();
         // Jiffies per second.

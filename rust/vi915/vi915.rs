@@ -18,6 +18,7 @@ mod file;
 mod gem;
 mod gem_ioctl;
 mod heapsort;
+mod interrupts;
 mod ioctls;
 mod params;
 mod purge;
