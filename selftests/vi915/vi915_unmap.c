@@ -357,26 +357,6 @@ TEST_F(unmap, a_running_request_finishes_on_the_old_pages)
 }
 
 /* A debugfs file of the device's. */
-static void device_debugfs(const char *file, char *path, size_t len)
-{
-	int card = open_i915("card", 0);
-
-	debugfs_path(card, file, path, len);
-	close(card);
-}
-
-/* The number of objects i915_gem_objects reports, or -1. */
-static int objects(void)
-{
-	char path[128], text[256];
-	int n;
-
-	device_debugfs("i915_gem_objects", path, sizeof(path));
-	if (read_file(path, text, sizeof(text)) || sscanf(text, "%i objects", &n) != 1)
-		return -1;
-	return n;
-}
-
 struct shrinking {
 	char path[128];
 	volatile int stop;
@@ -399,7 +379,7 @@ TEST_F(unmap, a_close_racing_the_shrinker_frees_nothing_in_it)
 {
 	struct shrinking s = {};
 	uint32_t *mem = map_anon(4096), up;
-	int i, f, before = objects();
+	int i, f, before = gem_object_count();
 	pthread_t thread;
 
 	ASSERT_NE(NULL, mem);
@@ -426,7 +406,7 @@ TEST_F(unmap, a_close_racing_the_shrinker_frees_nothing_in_it)
 	EXPECT_GT(s.scans, 0);
 	/* Everything was freed (the deferred parts once DROP_FREED drains them). */
 	write_file(s.path, "0x10");
-	EXPECT_EQ(before, objects());
+	EXPECT_EQ(before, gem_object_count());
 	munmap(mem, 4096);
 }
 

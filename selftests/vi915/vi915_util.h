@@ -88,6 +88,36 @@ static inline int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* The path of one of the device's debugfs files. */
+static inline void device_debugfs(const char *file, char *path, size_t len)
+{
+	int card = open_i915("card", 0);
+
+	debugfs_path(card, file, path, len);
+	close(card);
+}
+
+/* The number of objects i915_gem_objects reports, or -1. */
+static inline int gem_object_count(void)
+{
+	char path[128], text[256];
+	int n;
+
+	device_debugfs("i915_gem_objects", path, sizeof(path));
+	if (read_file(path, text, sizeof(text)) || sscanf(text, "%i objects", &n) != 1)
+		return -1;
+	return n;
+}
+
+/* Waits for the device to be idle and its deferred releases done (i915_gem_drop_caches). */
+static inline void drop_caches_idle(void)
+{
+	char path[128];
+
+	device_debugfs("i915_gem_drop_caches", path, sizeof(path));
+	write_file(path, "0x1d8");
+}
+
 /* Returns 0 or -errno. */
 static inline int do_ioctl(int fd, unsigned long cmd, void *arg)
 {
