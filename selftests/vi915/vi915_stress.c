@@ -292,18 +292,25 @@ static int wait_done(struct worker *w, int fence, uint32_t dst, unsigned int how
 	};
 	struct drm_i915_gem_caching c = { .handle = dst, .caching = how & 1 };
 	struct pollfd p = { .fd = fence, .events = POLLIN };
+	int ret;
 
 	switch (how % 4) {
 	case 0:
-		xioctl(w->fd, DRM_IOCTL_I915_GEM_WAIT, &gw);
+		ret = xioctl(w->fd, DRM_IOCTL_I915_GEM_WAIT, &gw);
+		if (ret)
+			note_bad(DRM_IOCTL_I915_GEM_WAIT, ret);
 		break;
 	case 1:
 		/* Pins a userptr's pages: EFAULT if its range is gone. */
-		xioctl(w->fd, DRM_IOCTL_I915_GEM_SET_DOMAIN, &sd);
+		ret = xioctl(w->fd, DRM_IOCTL_I915_GEM_SET_DOMAIN, &sd);
+		if (ret && ret != -EFAULT)
+			note_bad(DRM_IOCTL_I915_GEM_SET_DOMAIN, ret);
 		break;
 	case 2:
-		/* Changing the caching of a busy object waits for it; a userptr refuses. */
-		xioctl(w->fd, DRM_IOCTL_I915_GEM_SET_CACHING, &c);
+		/* Changing the caching of a busy object waits for it; a userptr refuses (ENXIO). */
+		ret = xioctl(w->fd, DRM_IOCTL_I915_GEM_SET_CACHING, &c);
+		if (ret && ret != -ENXIO)
+			note_bad(DRM_IOCTL_I915_GEM_SET_CACHING, ret);
 		break;
 	}
 	/* Then (or only) the fence. */
@@ -418,7 +425,10 @@ static void blit_once(struct worker *w)
 	how = rnd(&w->seed) % 5;
 	if (how == 4 && !dst_user) {
 		/* pread waits for the blit itself. */
-		if (!rw(w->fd, DRM_IOCTL_I915_GEM_PREAD, dst, buf, size))
+		ret = rw(w->fd, DRM_IOCTL_I915_GEM_PREAD, dst, buf, size);
+		if (ret)
+			note_bad(DRM_IOCTL_I915_GEM_PREAD, ret);
+		else
 			out = buf;
 		status = fence_status(fence);
 	} else {
@@ -437,8 +447,12 @@ static void blit_once(struct worker *w)
 		/* Through a mapping or pread, both of which wait for the writer. */
 		if (rnd(&w->seed) & 1) {
 			out = map_object(w, dst, size);
-		} else if (!rw(w->fd, DRM_IOCTL_I915_GEM_PREAD, dst, buf, size)) {
-			out = buf;
+		} else {
+			ret = rw(w->fd, DRM_IOCTL_I915_GEM_PREAD, dst, buf, size);
+			if (ret)
+				note_bad(DRM_IOCTL_I915_GEM_PREAD, ret);
+			else
+				out = buf;
 		}
 	}
 	if (out && (src_user || dst_user) &&
@@ -715,12 +729,6 @@ TEST_F_TIMEOUT(stress, thrash, RUN_LIMIT)
 	EXPECT_EQ(0, objects_left());
 }
 
-/* A worker for a short while: the child of kill_mid_exec, killed long before. */
-static void killed_worker(unsigned int seed, int64_t deadline)
-{
-	work(seed, now_ms() + 60000);
-}
-
 /*
  * Clients SIGKILLed at random points of their execbuffer, userptr and mmap
  * work: after they are gone, nothing of theirs is left.
@@ -734,7 +742,8 @@ TEST_F_TIMEOUT(stress, kill_mid_exec, RUN_LIMIT)
 		pid_t child = fork();
 
 		if (child == 0) {
-			killed_worker(getpid() * 7919u, 0);
+			/* Killed long before it would stop. */
+			work(getpid() * 7919u, now_ms() + 60000);
 			_exit(0);
 		}
 		ASSERT_LT(0, child);
