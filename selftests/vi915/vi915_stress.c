@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stddef.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -622,18 +623,27 @@ static int objects_left(void)
 
 static void print_figures(struct __test_metadata *_metadata)
 {
-	ksft_print_msg("execbuffers: %llu\n", (unsigned long long)fig->execs);
-	ksft_print_msg("failed with an expected errno: %llu\n", (unsigned long long)fig->failed);
-	ksft_print_msg("requests ended with EFAULT: %llu\n", (unsigned long long)fig->fence_errors);
-	ksft_print_msg("blits checked: %llu\n", (unsigned long long)fig->checked);
-	ksft_print_msg("blits raced: %llu\n", (unsigned long long)fig->raced);
-	ksft_print_msg("wrong bytes: %llu\n", (unsigned long long)fig->wrong);
-	ksft_print_msg("racing memory operations: %llu\n", (unsigned long long)fig->races);
-	ksft_print_msg("forks: %llu\n", (unsigned long long)fig->forks);
-	ksft_print_msg("bursts: %llu\n", (unsigned long long)fig->bursts);
-	ksft_print_msg("signals: %llu\n", (unsigned long long)fig->signals);
-	ksft_print_msg("EINTR restarts: %llu\n", (unsigned long long)fig->eintr);
-	ksft_print_msg("bad answers: %llu\n", (unsigned long long)fig->bad);
+	static const struct {
+		const char *name;
+		size_t offset;
+	} names[] = {
+		{ "execbuffers", offsetof(struct figures, execs) },
+		{ "failed with an expected errno", offsetof(struct figures, failed) },
+		{ "requests ended with EFAULT", offsetof(struct figures, fence_errors) },
+		{ "blits checked", offsetof(struct figures, checked) },
+		{ "blits raced", offsetof(struct figures, raced) },
+		{ "wrong bytes", offsetof(struct figures, wrong) },
+		{ "racing memory operations", offsetof(struct figures, races) },
+		{ "forks", offsetof(struct figures, forks) },
+		{ "bursts", offsetof(struct figures, bursts) },
+		{ "signals", offsetof(struct figures, signals) },
+		{ "EINTR restarts", offsetof(struct figures, eintr) },
+		{ "bad answers", offsetof(struct figures, bad) },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		ksft_print_msg("%s: %llu\n", names[i].name,
+			       *(unsigned long long *)((char *)fig + names[i].offset));
 	for (int i = 0; i < 4 && i < (int)fig->bad; i++)
 		ksft_print_msg("bad answer %d: ioctl 0x%x, %d\n", i, fig->first_bad[i][0],
 			       fig->first_bad[i][1]);
