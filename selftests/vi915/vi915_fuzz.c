@@ -253,6 +253,16 @@ static void on_fault(int sig)
 	raise(sig);
 }
 
+/* Reads and writes a byte of a mapping; a purged object faults with SIGBUS, as in i915. */
+static void touch(struct fuzzer *f, volatile char *p, uint64_t size)
+{
+	if (!sigsetjmp(fault_jmp, 1)) {
+		touching = 1;
+		p[rnd(f) % size] = p[rnd(f) % size] + 1;
+	}
+	touching = 0;
+}
+
 static void fuzz_mmap(struct fuzzer *f)
 {
 	struct drm_i915_gem_mmap_offset m = {
@@ -268,19 +278,14 @@ static void fuzz_mmap(struct fuzzer *f)
 		 m.offset + (rnd(f) % 8 ? 0 : 4096 * (rnd(f) % 4)));
 	if (p == MAP_FAILED)
 		return;
-	/* A purged object faults with SIGBUS, as in i915. */
-	if (!sigsetjmp(fault_jmp, 1)) {
-		touching = 1;
-		p[rnd(f) % size] = p[rnd(f) % size] + 1;
-	}
-	touching = 0;
+	touch(f, p, size);
 	munmap((void *)p, size);
 }
 
 static void fuzz_one(struct fuzzer *f)
 {
 	uint32_t *slot = &f->handles[rnd(f) % POOL];
-	uint32_t op = rnd(f) % 24, h = pick(f, f->handles, POOL);
+	uint32_t op = rnd(f) % 29, h = pick(f, f->handles, POOL);
 
 	switch (op) {
 	case 0: case 1: {
@@ -474,6 +479,107 @@ static void fuzz_one(struct fuzzer *f)
 			call(f, DRM_IOCTL_I915_GETPARAM, &g);
 		else
 			call(f, DRM_IOCTL_I915_QUERY, &q);
+		break;
+	}
+	case 23: {
+		/* Export, and import again, map and touch the dma-buf (userptrs refuse). */
+		struct drm_prime_handle p = {
+			.handle = h, .flags = rnd(f) % 8 ? DRM_CLOEXEC | DRM_RDWR : rnd(f),
+		};
+
+		if (call(f, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p))
+			break;
+		if (rnd(f) % 2) {
+			struct drm_prime_handle back = { .fd = p.fd };
+
+			call(f, DRM_IOCTL_PRIME_FD_TO_HANDLE, &back);
+		} else {
+			volatile char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, p.fd, 0);
+
+			if (m != MAP_FAILED) {
+				touch(f, m, 4096);
+				munmap((void *)m, 4096);
+			}
+		}
+		close(p.fd);
+		break;
+	}
+	case 24: {
+		uint32_t hs[2] = { pick(f, f->syncobjs, 8), pick(f, f->syncobjs, 8) };
+		struct drm_syncobj_array a = {
+			.handles = some_ptr(f, hs), .count_handles = 1 + rnd(f) % 2,
+		};
+		struct drm_syncobj_handle sh = {
+			.handle = hs[0], .flags = rnd(f) % 2 ? DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE : 0,
+		};
+
+		switch (rnd(f) % 4) {
+		case 0:
+			call(f, DRM_IOCTL_SYNCOBJ_SIGNAL, &a);
+			break;
+		case 1:
+			call(f, DRM_IOCTL_SYNCOBJ_RESET, &a);
+			break;
+		case 2:
+			if (!call(f, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &sh))
+				close(sh.fd);
+			break;
+		default:
+			/* The newest out-fence into a sync object. */
+			sh.fd = f->fence;
+			sh.flags = DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE;
+			call(f, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &sh);
+			break;
+		}
+		break;
+	}
+	case 25: {
+		struct drm_i915_reset_stats r = {
+			.ctx_id = pick(f, f->ctxs, 8), .flags = rnd(f) % 16 ? 0 : rnd(f),
+		};
+		struct drm_i915_gem_get_aperture ap = {};
+
+		call(f, rnd(f) % 2 ? DRM_IOCTL_I915_GET_RESET_STATS : DRM_IOCTL_I915_GEM_GET_APERTURE,
+		     rnd(f) % 2 ? (void *)&r : &ap);
+		break;
+	}
+	case 26: {
+		struct drm_i915_gem_memory_class_instance regions[2] = {
+			{ rnd(f) % 3, rnd(f) % 2 }, { rnd(f) % 3, rnd(f) % 2 },
+		};
+		struct drm_i915_gem_create_ext_memory_regions ext = {
+			.base.name = rnd(f) % 8 ? I915_GEM_CREATE_EXT_MEMORY_REGIONS : rnd(f),
+			.num_regions = rnd(f) % 8 ? 1 + rnd(f) % 2 : rnd(f),
+			.regions = some_ptr(f, regions),
+		};
+		struct drm_i915_gem_create_ext c = {
+			.size = some_size(f), .extensions = rnd(f) % 2 ? some_ptr(f, &ext) : 0,
+		};
+
+		if (!call(f, DRM_IOCTL_I915_GEM_CREATE_EXT, &c)) {
+			struct drm_gem_close cl = { .handle = *slot };
+
+			call(f, DRM_IOCTL_GEM_CLOSE, &cl);
+			*slot = c.handle;
+		}
+		break;
+	}
+	case 27: {
+		struct drm_i915_gem_get_tiling t = { .handle = h };
+		struct drm_i915_gem_caching c = { .handle = h };
+		struct drm_i915_gem_sw_finish sw = { .handle = h };
+
+		switch (rnd(f) % 3) {
+		case 0:
+			call(f, DRM_IOCTL_I915_GEM_GET_TILING, &t);
+			break;
+		case 1:
+			call(f, DRM_IOCTL_I915_GEM_GET_CACHING, &c);
+			break;
+		default:
+			call(f, DRM_IOCTL_I915_GEM_SW_FINISH, &sw);
+			break;
+		}
 		break;
 	}
 	default: {
