@@ -282,6 +282,15 @@ static void fuzz_mmap(struct fuzzer *f)
 	munmap((void *)p, size);
 }
 
+/* Puts a new handle in a pool slot, closing the one it held. */
+static void keep(struct fuzzer *f, uint32_t *slot, uint32_t handle)
+{
+	struct drm_gem_close cl = { .handle = *slot };
+
+	call(f, DRM_IOCTL_GEM_CLOSE, &cl);
+	*slot = handle;
+}
+
 static void fuzz_one(struct fuzzer *f)
 {
 	uint32_t *slot = &f->handles[rnd(f) % POOL];
@@ -291,12 +300,8 @@ static void fuzz_one(struct fuzzer *f)
 	case 0: case 1: {
 		struct drm_i915_gem_create c = { .size = some_size(f) };
 
-		if (!call(f, DRM_IOCTL_I915_GEM_CREATE, &c)) {
-			struct drm_gem_close cl = { .handle = *slot };
-
-			call(f, DRM_IOCTL_GEM_CLOSE, &cl);
-			*slot = c.handle;
-		}
+		if (!call(f, DRM_IOCTL_I915_GEM_CREATE, &c))
+			keep(f, slot, c.handle);
 		break;
 	}
 	case 2: {
@@ -307,12 +312,8 @@ static void fuzz_one(struct fuzzer *f)
 				 rnd(f) % 2 ? I915_USERPTR_PROBE : rnd(f),
 		};
 
-		if (!call(f, DRM_IOCTL_I915_GEM_USERPTR, &u)) {
-			struct drm_gem_close cl = { .handle = *slot };
-
-			call(f, DRM_IOCTL_GEM_CLOSE, &cl);
-			*slot = u.handle;
-		}
+		if (!call(f, DRM_IOCTL_I915_GEM_USERPTR, &u))
+			keep(f, slot, u.handle);
 		break;
 	}
 	case 3: {
@@ -556,12 +557,8 @@ static void fuzz_one(struct fuzzer *f)
 			.size = some_size(f), .extensions = rnd(f) % 2 ? some_ptr(f, &ext) : 0,
 		};
 
-		if (!call(f, DRM_IOCTL_I915_GEM_CREATE_EXT, &c)) {
-			struct drm_gem_close cl = { .handle = *slot };
-
-			call(f, DRM_IOCTL_GEM_CLOSE, &cl);
-			*slot = c.handle;
-		}
+		if (!call(f, DRM_IOCTL_I915_GEM_CREATE_EXT, &c))
+			keep(f, slot, c.handle);
 		break;
 	}
 	case 27: {
