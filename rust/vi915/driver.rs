@@ -172,11 +172,10 @@ pub(crate) fn new_device(
         interrupts: Interrupts::new(),
         userptr_force_retry: Atomic::new(0),
         stats: Stats::new()?,
-        // SAFETY: Only this device's objects go on the LRU, and it is dropped with the device's
-        // data, after the last of them is freed (each holds a reference to the device).
+        // SAFETY: The LRU is dropped with the device's data, after the last of the device's
+        // objects is freed (each holds a reference to the device).
         reclaimable <- unsafe { Lru::new() },
-        // SAFETY: As for `reclaimable`, whose scans are the only ones given it; the reclaim
-        // worker empties it before the module goes.
+        // SAFETY: As for `reclaimable`: the objects on it hold references to the device.
         dead <- unsafe { Deferred::new() },
     });
     if as_i915 {

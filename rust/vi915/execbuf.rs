@@ -405,6 +405,9 @@ fn publish(
         }
         if let Some(n) = &e.obj.userptr {
             userptr::reserve_active(n)?;
+            // Once the request is done, the shrinker may drop the pins.
+            dev.reclaimable
+                .move_tail(&e.obj, &exec.locked(&*e.obj).ok_or(EINVAL)?)?;
         }
     }
     let req = request.as_ref().ok_or(EINVAL)?;

@@ -302,7 +302,11 @@ impl Vi915File {
         // The CPU domain needs the pages: get them now, as i915 does (for a userptr this pins
         // them, and fails with EFAULT if the range is gone).
         match &obj.userptr {
-            Some(n) => drop(userptr::pages(&obj, n)?),
+            Some(n) => {
+                drop(userptr::pages(&obj, n)?);
+                // The shrinker may drop the pins while the object is idle.
+                dev.reclaimable.move_tail(&obj, &*gem::resv(&obj).lock()?)?;
+            }
             None => drop(obj.pin_pages()?),
         }
         obj.attach();

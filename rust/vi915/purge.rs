@@ -57,6 +57,8 @@ use crate::{
 
 /// `I915_GEM_MADVISE` on `obj`, whose reservation lock `resv` is: records `madv` (unless the
 /// object was purged) and returns whether the pages still exist (i915's `retained`).
+///
+/// The LRU calls cannot fail: the object is the device's, and `resv` its lock.
 pub(crate) fn madvise(dev: &Vi915Data, obj: &Object, resv: &Locked<'_>, madv: Madv) -> bool {
     if obj.madv() != Madv::Purged {
         obj.set_madv(resv, madv);
@@ -67,10 +69,12 @@ pub(crate) fn madvise(dev: &Vi915Data, obj: &Object, resv: &Locked<'_>, madv: Ma
                 // No pages to keep: discard the storage now, as i915 does, unless something
                 // holds them right now (then the shrinker purges it when it lets go).
                 if purge(obj, resv).is_err() {
-                    dev.reclaimable.move_tail(obj);
+                    let _ = dev.reclaimable.move_tail(obj, resv);
                 }
             }
-            Madv::DontNeed => dev.reclaimable.move_tail(obj),
+            Madv::DontNeed => {
+                let _ = dev.reclaimable.move_tail(obj, resv);
+            }
             Madv::WillNeed => kernel::drm::gem::lru::Lru::remove(obj),
             Madv::Purged => {}
         }
@@ -110,15 +114,18 @@ impl LruShrink<Object> for Reclaim {
 
 /// Reclaims up to `pages` pages from the device's idle reclaimable objects; returns how many
 /// were freed. Objects the scan was left holding the last reference to go to the dead list.
+/// (The LRU calls here cannot fail: both lists are `dev`'s.)
 fn shrink(dev: &Vi915Device, pages: usize) -> usize {
-    dev.reclaimable.scan::<Reclaim>(dev, pages, &dev.dead).freed
+    dev.reclaimable
+        .scan::<Reclaim>(dev, pages, &dev.dead)
+        .map_or(0, |s| s.freed)
 }
 
 /// Reclaims every idle reclaimable object, from process context (`i915_gem_drop_caches`), and
 /// frees what the scan was left holding.
 pub(crate) fn shrink_all(dev: &Vi915Device) {
     shrink(dev, usize::MAX);
-    dev.dead.put_all(dev);
+    let _ = dev.dead.put_all(dev);
 }
 
 /// Frees, on the reclaim worker, the objects on the device's dead list.
@@ -137,7 +144,7 @@ impl WorkItem for Reaper {
     type Pointer = Arc<Reaper>;
 
     fn run(this: Arc<Reaper>) {
-        this.dev.dead.put_all(&this.dev);
+        let _ = this.dev.dead.put_all(&this.dev);
     }
 }
 

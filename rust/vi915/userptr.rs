@@ -299,6 +299,9 @@ fn finished_within(fences: &[ARef<Fence>], ms: u32) -> bool {
 /// faults pages in, which may sleep and run userfaultfd handlers.
 ///
 /// As on i915, a userptr marked `DONTNEED` keeps pages it has, but gets none (`EFAULT`).
+///
+/// Callers then put the object on the device's reclaimable LRU, under its reservation lock (see
+/// [`kernel::drm::gem::lru::Lru::move_tail`]), so that the shrinker may drop idle pins.
 pub(crate) fn pages(obj: &Object, n: &Notifier) -> Result<(Arc<PinnedSet>, Seq)> {
     let u = n.data();
     let task = kernel::current!();
@@ -345,8 +348,6 @@ pub(crate) fn pages(obj: &Object, n: &Notifier) -> Result<(Arc<PinnedSet>, Seq)>
         };
         drop(_guard);
         drop(old);
-        // The shrinker may take idle pins away.
-        u.dev.reclaimable.move_tail(obj);
         return Ok((set, seq));
     }
     Err(EAGAIN)

@@ -10,6 +10,10 @@
 //! scan frees no object: one whose last reference it ends up holding goes to a [`Deferred`]
 //! list, freed outside reclaim.
 //!
+//! A list belongs to the device of the first object put on it, or of the first scan: objects of
+//! another device, and scans or puts naming another device, are refused with [`EINVAL`] (the
+//! list is protected by its device's `gem_lru_mutex`, so one list cannot serve two devices).
+//!
 //! C header: [`include/drm/drm_gem.h`](srctree/include/drm/drm_gem.h)
 
 use crate::{
@@ -20,6 +24,10 @@ use crate::{
         Device, //
     },
     prelude::*,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
     types::Opaque,
 };
 use core::{
@@ -63,13 +71,15 @@ pub struct Scanned {
 /// # Invariants
 ///
 /// - `lru` is an initialized `struct drm_gem_lru`.
-/// - Every object on it is an `O` of one device, the one [`Lru::new`]'s caller named, and is
-///   removed from it (by `drm_gem_object_release`) before it is freed.
+/// - `dev` is null while nothing was ever put on the list; after that it stays the device of
+///   every object on it, each an `O` removed from it (by `drm_gem_object_release`) before it is
+///   freed.
 /// - The LRU outlives every object on it.
 #[pin_data]
 pub struct Lru<O: AllocImpl> {
     #[pin]
     lru: Opaque<bindings::drm_gem_lru>,
+    dev: Atomic<*mut bindings::drm_device>,
     _p: PhantomData<O>,
 }
 
@@ -84,15 +94,24 @@ impl<O: AllocImpl> Lru<O> {
     ///
     /// # Safety
     ///
-    /// The caller only passes objects of one device, the same `dev` to every [`Lru::scan`], and
-    /// drops the LRU only once no object is on it: typically the LRU is part of that device's
-    /// private data, which is dropped after the last of its objects is freed.
+    /// The caller drops the LRU only once no object is on it: typically the LRU is part of its
+    /// device's private data, which is dropped after the last of its objects is freed.
     pub unsafe fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             // SAFETY: `drm_gem_lru_init` initializes the list in place.
             lru <- Opaque::ffi_init(|lru| unsafe { bindings::drm_gem_lru_init(lru) }),
+            dev: Atomic::new(ptr::null_mut()),
             _p: PhantomData,
         })
+    }
+
+    /// Makes `dev` the list's device if it has none yet; [`EINVAL`] if it has another.
+    fn owned_by(&self, dev: *mut bindings::drm_device) -> Result {
+        match self.dev.cmpxchg(ptr::null_mut(), dev, Relaxed) {
+            Ok(_) => Ok(()),
+            Err(owner) if owner == dev => Ok(()),
+            Err(_) => Err(EINVAL),
+        }
     }
 
     /// Returns the number of pages of the objects on the list, without locking.
@@ -103,11 +122,23 @@ impl<O: AllocImpl> Lru<O> {
         usize::try_from(count).unwrap_or(0)
     }
 
-    /// Moves `obj` to the end of the list (from whatever LRU it was on).
-    pub fn move_tail(&self, obj: &O) {
-        // SAFETY: The list is initialized and `obj` is a valid object of the LRU's device (type
-        // invariants); the call takes the device's LRU mutex.
-        unsafe { bindings::drm_gem_lru_move_tail(self.lru.get(), obj.as_raw()) };
+    /// Moves `obj`, whose reservation object `resv` is locked, to the end of the list (from
+    /// whatever LRU it was on).
+    ///
+    /// A scan holds that lock from the shrink of an object until it has looked where the shrink
+    /// left it, so the object cannot come back in between. [`EINVAL`], and the object stays
+    /// where it is, if it belongs to another device than the list or `resv` is another object's.
+    pub fn move_tail(&self, obj: &O, resv: &Locked<'_>) -> Result {
+        if !ptr::eq(resv.resv(), obj.resv()) {
+            return Err(EINVAL);
+        }
+        let raw = obj.as_raw();
+        // SAFETY: `obj` is a valid GEM object, whose `dev` never changes.
+        self.owned_by(unsafe { (*raw).dev })?;
+        // SAFETY: The list is initialized and `obj` is a valid object of the list's device (type
+        // invariants, checked above); the call takes that device's LRU mutex.
+        unsafe { bindings::drm_gem_lru_move_tail(self.lru.get(), raw) };
+        Ok(())
     }
 
     /// Takes `obj` off whatever LRU it is on.
@@ -122,16 +153,20 @@ impl<O: AllocImpl> Lru<O> {
     /// remaining); objects being freed are skipped. An object whose owner dropped its reference
     /// while the scan held one is not freed (a free may take locks reclaim must not wait for):
     /// it goes to `dead` instead, for [`Deferred::put_all`] to free outside reclaim.
+    ///
+    /// [`EINVAL`], and nothing is scanned, unless `dev` is the device of the list and of `dead`.
     pub fn scan<S: LruShrink<O>>(
         &self,
         dev: &Device<O::Driver>,
         nr_to_scan: usize,
         dead: &Deferred<O>,
-    ) -> Scanned {
+    ) -> Result<Scanned> {
+        self.owned_by(dev.as_raw())?;
+        dead.list.owned_by(dev.as_raw())?;
         let mut remaining = 0;
         let nr = u32::try_from(nr_to_scan).unwrap_or(u32::MAX);
         // SAFETY: `dev` is the device of every object on the list and on `dead` (type
-        // invariants); the callback matches the C prototype; a NULL ticket means plain trylocks.
+        // invariants, checked above); the callback matches the C prototype; a NULL ticket means plain trylocks.
         // An object moved to `dead` keeps the scan's reference, which `dead` then owns, as its
         // invariant says.
         let freed = unsafe {
@@ -145,7 +180,7 @@ impl<O: AllocImpl> Lru<O> {
                 dead.list.lru.get(),
             )
         };
-        Scanned { freed, remaining }
+        Ok(Scanned { freed, remaining })
     }
 
     extern "C" fn shrink_callback<S: LruShrink<O>>(
@@ -185,10 +220,7 @@ impl<O: AllocImpl> Deferred<O> {
     ///
     /// # Safety
     ///
-    /// As for [`Lru::new`]: it is given only to scans of LRUs of one device, and [`put_all`]
-    /// gets that device too; it is dropped only once empty.
-    ///
-    /// [`put_all`]: Deferred::put_all
+    /// As for [`Lru::new`]: it is dropped only once empty.
     pub unsafe fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             // SAFETY: The caller's contract is `Lru::new`'s.
@@ -203,9 +235,13 @@ impl<O: AllocImpl> Deferred<O> {
 
     /// Drops the reference of every object on the list, taking them off it, which may free them:
     /// call from process context, not in reclaim.
-    pub fn put_all(&self, dev: &Device<O::Driver>) {
-        // SAFETY: `dev` is the device of the objects on the list (the caller's contract in
-        // `new`); each holds a reference the list owns (type invariant), which this drops.
+    ///
+    /// [`EINVAL`], and nothing is put, unless `dev` is the list's device.
+    pub fn put_all(&self, dev: &Device<O::Driver>) -> Result {
+        self.list.owned_by(dev.as_raw())?;
+        // SAFETY: `dev` is the device of the objects on the list (checked above); each holds a
+        // reference the list owns (type invariant), which this drops.
         unsafe { bindings::drm_gem_lru_put_all(dev.as_raw(), self.list.lru.get()) };
+        Ok(())
     }
 }
