@@ -7,6 +7,7 @@
 use crate::{
     dma_buf::fence::Fence,
     drm::{
+        self,
         file::DriverFile,
         File, //
     },
@@ -79,8 +80,16 @@ impl SyncObj {
     }
 
     /// Looks up the sync object that `handle` names in `file`: [`ENOENT`] if none.
+    ///
+    /// Only for drivers with [`drm::Driver::FEAT_SYNCOBJ`], whose files have a table of sync
+    /// objects: for others the call does not build.
     pub fn lookup<T: DriverFile>(file: &File<T>, handle: u32) -> Result<ARef<Self>> {
-        // SAFETY: `file` is a valid, open DRM file.
+        crate::const_assert!(
+            <T::Driver as drm::Driver>::FEAT_SYNCOBJ,
+            "sync objects of a driver without FEAT_SYNCOBJ"
+        );
+        // SAFETY: `file` is a valid, open DRM file, whose table of sync objects the DRM core set
+        // up at open (the driver has `FEAT_SYNCOBJ`, checked above).
         let obj = unsafe { bindings::drm_syncobj_find(file.as_raw(), handle) };
         let obj = NonNull::new(obj).ok_or(ENOENT)?;
         // SAFETY: `drm_syncobj_find` returned a reference we own.
