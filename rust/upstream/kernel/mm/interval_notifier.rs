@@ -135,21 +135,29 @@ impl<T: Invalidate> IntervalNotifier<T> {
     /// Watches `[start, start + length)` of `mm`, whose users the caller holds (registering the
     /// first notifier of an address space needs a live one); `data` is initialized first, so the
     /// callback, which may run as soon as the notifier is inserted, finds it ready.
-    pub fn new(
-        mm: &MmWithUser,
+    ///
+    /// The initializer borrows `mm`: it cannot run once the caller's reference is gone.
+    pub fn new<'a>(
+        mm: &'a MmWithUser,
         start: usize,
         length: usize,
-        data: impl PinInit<T, Error>,
-    ) -> impl PinInit<Self, Error> {
-        let mm = mm.as_raw();
+        data: impl PinInit<T, Error> + 'a,
+    ) -> impl PinInit<Self, Error> + 'a
+    where
+        T: 'a,
+    {
         try_pin_init!(Self {
             data <- data,
-            // SAFETY: `slot` is valid memory for the notifier, which does not move (pinned);
-            // `mm` is a live address space (the caller's reference); the ops live as long as
-            // the code that defines `T`, which outlives the notifier (removed on drop).
-            raw <- Opaque::try_ffi_init(|slot| to_result(unsafe {
-                bindings::mmu_interval_notifier_insert(slot, mm, start, length, &Self::OPS)
-            })),
+            raw <- Opaque::try_ffi_init(move |slot| {
+                let mm = mm.as_raw();
+                // SAFETY: `slot` is valid memory for the notifier, which does not move (pinned);
+                // `mm` is a live address space with users (the initializer borrows the caller's
+                // reference); the ops live as long as the code that defines `T`, which outlives
+                // the notifier (removed on drop).
+                to_result(unsafe {
+                    bindings::mmu_interval_notifier_insert(slot, mm, start, length, &Self::OPS)
+                })
+            }),
         })
     }
 
