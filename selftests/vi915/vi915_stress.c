@@ -3,11 +3,11 @@
  * Stress: clients that recycle buffers and userptrs while other threads
  * munmap, mprotect, MADV_DONTNEED, fork and MAP_FIXED-remap the memory, all
  * under a signal every millisecond; clients SIGKILLed in the middle of their
- * work; and a fuzzer that knows the i915 uAPI. Each case runs for its share of
- * VI915_STRESS_SECONDS (60 by default, the slice make check runs; make stress
- * runs 1200) and prints its figures as "# figure: value" lines. A case fails
- * when a figure misses its goal: a wrong byte, an errno outside i915's set, an
- * object left behind.
+ * work. Each case runs for its share of VI915_STRESS_SECONDS (60 by default,
+ * the slice make check runs): thrash, churn and kill_mid_exec a quarter each,
+ * injected_interruptions an eighth; it prints its figures as "# figure: value"
+ * lines. A case fails when a figure misses its goal: a wrong byte, an errno
+ * outside i915's set, an object left behind.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -116,11 +116,16 @@ static int xioctl(int fd, unsigned long cmd, void *arg)
 	return 0;
 }
 
+static uint64_t env(const char *name, uint64_t fallback)
+{
+	const char *s = getenv(name);
+
+	return s ? strtoull(s, NULL, 0) : fallback;
+}
+
 static uint64_t seconds_total(void)
 {
-	const char *s = getenv("VI915_STRESS_SECONDS");
-
-	return s ? strtoull(s, NULL, 0) : 60;
+	return env("VI915_STRESS_SECONDS", 60);
 }
 
 static uint32_t rnd(unsigned int *seed)
@@ -582,8 +587,78 @@ static void burst(struct worker *w)
 	close_handle(w->fd, target);
 }
 
-/* A worker process: blits and bursts until deadline_ms, its racer racing them. */
-static void work(unsigned int seed, int64_t deadline_ms)
+/*
+ * A store of a fresh value into a fresh object or a userptr over dst, from a
+ * fresh batch, waited for and checked: the cheapest full cycle of create,
+ * execbuffer and close, for numbers of execbuffers.
+ */
+static void churn_once(struct worker *w)
+{
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t value = rnd(&w->seed), dst = 0, batch, got = 0, gen;
+	uint32_t b[] = { MI_STORE_DWORD_IMM, (uint32_t)DST_ADDR, 0, value, MI_BATCH_BUFFER_END, 0 };
+	struct drm_i915_gem_wait gw = { .timeout_ns = -1 };
+	int user = rnd(&w->seed) & 1, ret;
+
+	gen = __atomic_load_n(&w->race_gen, __ATOMIC_SEQ_CST);
+	ret = user ? make_userptr(w, w->dst, 4096, &dst) : (dst = create(w->fd, 4096)) ? 0 : -ENOMEM;
+	batch = create(w->fd, 4096);
+	if (!ret && !batch)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = rw(w->fd, DRM_IOCTL_I915_GEM_PWRITE, batch, b, sizeof(b));
+	if (ret) {
+		if (ret != -ENOMEM)
+			note_bad(DRM_IOCTL_I915_GEM_USERPTR, ret);
+		goto out;
+	}
+	obj_at(&objs[0], dst, DST_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, 2, rnd(&w->seed) & 1 ? I915_EXEC_BLT : I915_EXEC_RENDER, w->ctx);
+	ret = submit(w, &eb);
+	if (ret) {
+		if (expected_exec_errno(ret, user))
+			add(&fig->failed, 1);
+		else
+			note_bad(DRM_IOCTL_I915_GEM_EXECBUFFER2_WR, ret);
+		goto out;
+	}
+	add(&fig->execs, 1);
+	gw.bo_handle = dst;
+	ret = xioctl(w->fd, DRM_IOCTL_I915_GEM_WAIT, &gw);
+	if (!ret && !user)
+		ret = rw(w->fd, DRM_IOCTL_I915_GEM_PREAD, dst, &got, sizeof(got));
+	else if (!ret)
+		got = __atomic_load_n(&w->dst[0], __ATOMIC_SEQ_CST);
+	if (ret) {
+		note_bad(DRM_IOCTL_I915_GEM_WAIT, ret);
+	} else if (user && (gen & 1 || gen != __atomic_load_n(&w->race_gen, __ATOMIC_SEQ_CST))) {
+		add(&fig->raced, 1);
+	} else {
+		add(&fig->checked, 1);
+		if (got != value)
+			add(&fig->wrong, 4);
+	}
+out:
+	close_handle(w->fd, dst);
+	close_handle(w->fd, batch);
+}
+
+/* Mostly blits, sometimes a burst. */
+static void thrash_once(struct worker *w)
+{
+	if (rnd(&w->seed) % 16)
+		blit_once(w);
+	else
+		burst(w);
+}
+
+/* Execbuffers (of all processes) after which workers stop before their deadline. */
+static uint64_t exec_goal = UINT64_MAX;
+
+/* A worker process: step()s until deadline_ms or exec_goal, its racer racing them. */
+static void worker_run(unsigned int seed, int64_t deadline_ms, void (*step)(struct worker *))
 {
 	struct drm_i915_gem_context_create_ext c = {};
 	struct worker w = { .seed = seed, .map_lock = PTHREAD_MUTEX_INITIALIZER };
@@ -602,16 +677,22 @@ static void work(unsigned int seed, int64_t deadline_ms)
 	fill(w.src, seed, UPTR_SIZE);
 	pthread_create(&racer_thread, NULL, racer, &w);
 	t = arm_signals();
-	while (now_ms() < deadline_ms) {
-		if (rnd(&w.seed) % 16)
-			blit_once(&w);
-		else
-			burst(&w);
-	}
+	while (now_ms() < deadline_ms && __atomic_load_n(&fig->execs, __ATOMIC_RELAXED) < exec_goal)
+		step(&w);
 	disarm_signals(t);
 	w.stop = 1;
 	pthread_join(racer_thread, NULL);
 	close(w.fd);
+}
+
+static void work(unsigned int seed, int64_t deadline_ms)
+{
+	worker_run(seed, deadline_ms, thrash_once);
+}
+
+static void churn(unsigned int seed, int64_t deadline_ms)
+{
+	worker_run(seed, deadline_ms, churn_once);
 }
 
 /* The objects left once the device is idle. */
@@ -727,11 +808,31 @@ static uint64_t print_interrupts(const char *path)
  */
 TEST_F_TIMEOUT(stress, thrash, RUN_LIMIT)
 {
-	uint64_t seconds = seconds_total() / 2;
+	uint64_t seconds = seconds_total() / 4;
 
 	run_procs(4, seconds ? seconds : 1, work);
 	print_figures(_metadata);
 	print_interrupts(self->interrupts_path);
+	EXPECT_LT(0, fig->execs);
+	EXPECT_LT(0, fig->checked);
+	EXPECT_EQ(0, fig->wrong);
+	EXPECT_EQ(0, fig->bad);
+	EXPECT_EQ(0, objects_left());
+}
+
+/*
+ * Four clients each cycling through create, execbuffer, wait, check and close
+ * as fast as they can, against the same racing memory operations and signals,
+ * for a quarter of the time or until VI915_STRESS_EXECBUFFERS execbuffers:
+ * the bulk of make stress's execbuffers.
+ */
+TEST_F_TIMEOUT(stress, churn, RUN_LIMIT)
+{
+	uint64_t seconds = seconds_total() / 4;
+
+	exec_goal = env("VI915_STRESS_EXECBUFFERS", UINT64_MAX);
+	run_procs(4, seconds ? seconds : 1, churn);
+	print_figures(_metadata);
 	EXPECT_LT(0, fig->execs);
 	EXPECT_LT(0, fig->checked);
 	EXPECT_EQ(0, fig->wrong);
