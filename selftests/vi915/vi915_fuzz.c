@@ -6,7 +6,9 @@
  * and sync objects that exist, offsets and batches that are almost right),
  * for VI915_FUZZ_SECONDS (15 by default) or VI915_FUZZ_CALLS calls, whichever
  * ends first. Every answer must be one i915 gives (no ERESTARTSYS, EDEADLK or
- * other internal code leaking out), and afterwards nothing is left.
+ * other internal code leaking out), and afterwards nothing is left. With
+ * VI915_FUZZ_FAULTS set, the fuzzing processes run under the kernel's fault
+ * injection (whatever /sys/kernel/debug/fail* say), once set up.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -609,6 +611,12 @@ static void fuzz_process(unsigned int seed, int64_t deadline, uint64_t calls)
 		mprotect((char *)f->scratch + SCRATCH_SIZE, 4096, PROT_NONE);
 	sigaction(SIGBUS, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);
+	/*
+	 * Under the kernel's fault injection (make stress), set up: from here
+	 * on this process's allocations and user copies may fail.
+	 */
+	if (getenv("VI915_FUZZ_FAULTS"))
+		write_file("/proc/self/make-it-fail", "1");
 	while (f->fd >= 0 && f->anon && f->scratch && now_ms() < deadline &&
 	       __atomic_load_n(&counts->calls, __ATOMIC_RELAXED) < calls)
 		fuzz_one(f);
