@@ -372,6 +372,23 @@ static void spin_stop(struct worker *w, uint32_t *map, uint32_t handle)
 	close_handle(w->fd, handle);
 }
 
+/*
+ * Once the objects were set up with result ret: creates the batch holding b
+ * (in *batch, for the caller to close whatever happened), and notes any
+ * error but ENOMEM as a bad answer. Returns 0 if everything is ready.
+ */
+static int with_batch(struct worker *w, int ret, uint32_t *b, size_t len, uint32_t *batch)
+{
+	*batch = create(w->fd, 4096);
+	if (!ret && !*batch)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = rw(w->fd, DRM_IOCTL_I915_GEM_PWRITE, *batch, b, len);
+	if (ret && ret != -ENOMEM)
+		note_bad(DRM_IOCTL_I915_GEM_USERPTR, ret);
+	return ret;
+}
+
 /* One blit between a GEM object or a userptr and another, checked. */
 static void blit_once(struct worker *w)
 {
@@ -404,16 +421,8 @@ static void blit_once(struct worker *w)
 	if (!ret)
 		ret = dst_user ? make_userptr(w, w->dst, size, &dst) :
 				 (dst = create(w->fd, size)) ? 0 : -ENOMEM;
-	batch = create(w->fd, 4096);
-	if (!ret && !batch)
-		ret = -ENOMEM;
-	if (!ret)
-		ret = rw(w->fd, DRM_IOCTL_I915_GEM_PWRITE, batch, b, sizeof(b));
-	if (ret) {
-		if (ret != -ENOMEM)
-			note_bad(DRM_IOCTL_I915_GEM_USERPTR, ret);
+	if (with_batch(w, ret, b, sizeof(b), &batch))
 		goto out;
-	}
 	obj_at(&objs[0], src, SRC_ADDR, 0);
 	obj_at(&objs[1], dst, DST_ADDR, EXEC_OBJECT_WRITE);
 	obj_at(&objs[2], batch, BATCH_ADDR, 0);
@@ -603,16 +612,8 @@ static void churn_once(struct worker *w)
 
 	gen = __atomic_load_n(&w->race_gen, __ATOMIC_SEQ_CST);
 	ret = user ? make_userptr(w, w->dst, 4096, &dst) : (dst = create(w->fd, 4096)) ? 0 : -ENOMEM;
-	batch = create(w->fd, 4096);
-	if (!ret && !batch)
-		ret = -ENOMEM;
-	if (!ret)
-		ret = rw(w->fd, DRM_IOCTL_I915_GEM_PWRITE, batch, b, sizeof(b));
-	if (ret) {
-		if (ret != -ENOMEM)
-			note_bad(DRM_IOCTL_I915_GEM_USERPTR, ret);
+	if (with_batch(w, ret, b, sizeof(b), &batch))
 		goto out;
-	}
 	obj_at(&objs[0], dst, DST_ADDR, EXEC_OBJECT_WRITE);
 	obj_at(&objs[1], batch, BATCH_ADDR, 0);
 	eb = eb_for(objs, 2, rnd(&w->seed) & 1 ? I915_EXEC_BLT : I915_EXEC_RENDER, w->ctx);
