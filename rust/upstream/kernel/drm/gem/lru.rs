@@ -166,9 +166,9 @@ impl<O: AllocImpl> Lru<O> {
         let mut remaining = 0;
         let nr = u32::try_from(nr_to_scan).unwrap_or(u32::MAX);
         // SAFETY: `dev` is the device of every object on the list and on `dead` (type
-        // invariants, checked above); the callback matches the C prototype; a NULL ticket means plain trylocks.
-        // An object moved to `dead` keeps the scan's reference, which `dead` then owns, as its
-        // invariant says.
+        // invariants, checked above); the callback matches the C prototype; a NULL ticket means
+        // plain trylocks. An object moved to `dead` keeps the scan's reference, which `dead` then
+        // owns, as its invariant says.
         let freed = unsafe {
             bindings::drm_gem_lru_scan_deferred(
                 dev.as_raw(),
