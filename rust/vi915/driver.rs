@@ -27,10 +27,12 @@ use kernel::{
     faux,
     new_mutex,
     prelude::*,
+    shrinker::MemcgId,
     sync::{
         atomic::Atomic,
         Arc,
-        Mutex, //
+        Mutex,
+        SetOnce, //
     },
     uapi,
     workqueue::OwnedQueue, //
@@ -107,6 +109,8 @@ pub(crate) struct Vi915Data {
     /// worker ([`crate::purge::Reaper`]).
     #[pin]
     pub(crate) dead: Deferred<Object>,
+    /// The shrinker's handle for marking memory cgroups, set once it is registered.
+    pub(crate) shrinker_memcg: SetOnce<MemcgId>,
 }
 
 impl Vi915Data {
@@ -177,6 +181,7 @@ pub(crate) fn new_device(
         reclaimable <- unsafe { Lru::new() },
         // SAFETY: As for `reclaimable`: the objects on it hold references to the device.
         dead <- unsafe { Deferred::new() },
+        shrinker_memcg: SetOnce::new(),
     });
     if as_i915 {
         drm::UnregisteredDevice::new_named(parent, data, I915_NAME)

@@ -54,6 +54,7 @@ use crate::{
     gem_ioctl::walk_extensions,
     heapsort,
     interrupts::Site,
+    purge,
     request::{
         Backing,
         Mapping,
@@ -406,8 +407,7 @@ fn publish(
         if let Some(n) = &e.obj.userptr {
             userptr::reserve_active(n)?;
             // Once the request is done, the shrinker may drop the pins.
-            dev.reclaimable
-                .move_tail(&e.obj, &exec.locked(&*e.obj).ok_or(EINVAL)?)?;
+            purge::make_reclaimable(dev, &e.obj, &exec.locked(&*e.obj).ok_or(EINVAL)?)?;
         }
     }
     let req = request.as_ref().ok_or(EINVAL)?;

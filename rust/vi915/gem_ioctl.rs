@@ -305,7 +305,7 @@ impl Vi915File {
             Some(n) => {
                 drop(userptr::pages(&obj, n)?);
                 // The shrinker may drop the pins while the object is idle.
-                dev.reclaimable.move_tail(&obj, &*gem::resv(&obj).lock()?)?;
+                purge::make_reclaimable(dev, &obj, &*gem::resv(&obj).lock()?)?;
             }
             None => drop(obj.pin_pages()?),
         }

@@ -69,17 +69,31 @@ pub(crate) fn madvise(dev: &Vi915Data, obj: &Object, resv: &Locked<'_>, madv: Ma
                 // No pages to keep: discard the storage now, as i915 does, unless something
                 // holds them right now (then the shrinker purges it when it lets go).
                 if purge(obj, resv).is_err() {
-                    let _ = dev.reclaimable.move_tail(obj, resv);
+                    let _ = make_reclaimable(dev, obj, resv);
                 }
             }
             Madv::DontNeed => {
-                let _ = dev.reclaimable.move_tail(obj, resv);
+                let _ = make_reclaimable(dev, obj, resv);
             }
             Madv::WillNeed => kernel::drm::gem::lru::Lru::remove(obj),
             Madv::Purged => {}
         }
     }
     obj.madv() != Madv::Purged
+}
+
+/// Puts `obj`, whose reservation lock `resv` is, at the tail of the device's reclaimable LRU,
+/// and lets reclaim in the current task's memory cgroup call the shrinker.
+///
+/// The object's pages are charged to the cgroup of the task that first touched them, which is
+/// usually the task making it reclaimable; the shrinker does not keep count per cgroup, so
+/// reclaim in any marked cgroup may purge any of the device's idle objects.
+pub(crate) fn make_reclaimable(dev: &Vi915Data, obj: &Object, resv: &Locked<'_>) -> Result {
+    dev.reclaimable.move_tail(obj, resv)?;
+    if let Some(id) = dev.shrinker_memcg.copy() {
+        id.mark_current();
+    }
+    Ok(())
 }
 
 /// Purges `obj` if it is `DONTNEED`, idle and unpinned.

@@ -116,11 +116,16 @@ impl kernel::Module for Vi915Module {
         )?;
 
         let sysfs = sysfs::engines(&reg)?;
+        // Memcg-aware, so that a memory cgroup's limit reclaims the objects charged to it (see
+        // `purge::make_reclaimable`).
         let shrinker = shrinker::Registration::new(
             c"vi915",
             shrinker::DEFAULT_SEEKS,
+            shrinker::Flags::MEMCG_AWARE | shrinker::Flags::NONSLAB,
             purge::DeviceShrinker::new(drm_dev.clone())?,
         )?;
+        // Set only here: it cannot have been set before.
+        let _ = drm_dev.shrinker_memcg.populate(shrinker.memcg_id());
 
         Ok(Self {
             shrinker: Some(shrinker),

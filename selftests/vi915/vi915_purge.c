@@ -3,12 +3,15 @@
  * Purgeable objects: I915_GEM_MADVISE with i915's answers, purging by the
  * shrinker (through /proc/sys/vm/drop_caches) and by i915_gem_drop_caches,
  * what a purged object answers (EFAULT, SIGBUS), busy objects left alone,
- * userptrs losing idle pins, the i915_gem_objects statistics, and a race of
- * madvise + submit against forced purges.
+ * userptrs losing idle pins, the i915_gem_objects statistics, a race of
+ * madvise + submit against forced purges, and purges forced by a memory
+ * cgroup's limit.
  */
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "kselftest_harness.h"
@@ -471,6 +474,204 @@ TEST_F_TIMEOUT(purge, madvise_and_submit_race_forced_purges, 1500)
 	EXPECT_EQ(0, st.errors);
 	/* Both sides ran: purges happened while submitting. */
 	EXPECT_LT(0, st.purged);
+}
+
+/*
+ * Memory pressure: a client in a memory cgroup whose limit (PRESSURE_LIMIT) is
+ * a fraction of what it allocates marks most of its objects DONTNEED and keeps
+ * a few WILLNEED ones and a userptr in use. With no swap, only vi915's
+ * shrinker can make room under the limit, and only if reclaim in the cgroup
+ * calls it: otherwise the cgroup's OOM killer ends the client. The default
+ * round count is make check's; VI915_PRESSURE_ROUNDS sets another (make
+ * stress).
+ */
+#define PRESSURE_LIMIT		(24u << 20)
+#define PRESSURE_ROUNDS		96
+#define PRESSURE_KEPT		4
+#define CGROUP			"/sys/fs/cgroup"
+
+struct pressure {
+	unsigned long rounds, dontneed, purged, retained, wrong, errors;
+};
+
+static uint32_t pressure_word(unsigned long round, unsigned long i)
+{
+	return (uint32_t)(round * 0x9e3779b1u) ^ (uint32_t)i;
+}
+
+/* Fills buf with round's pattern and writes it to a new object; 0 or the handle. */
+static uint32_t pressure_object(int fd, uint32_t *buf, unsigned long round)
+{
+	uint32_t h = gem_create(fd, OBJ_SIZE);
+	unsigned long i;
+
+	for (i = 0; i < OBJ_SIZE / 4; i++)
+		buf[i] = pressure_word(round, i);
+	if (gem_write(fd, h, 0, buf, OBJ_SIZE) || store(fd, h, 0, buf[0])) {
+		gem_close(fd, h);
+		return 0;
+	}
+	return h;
+}
+
+/* Wrong words of h against round's pattern (read into buf), or -1 on error. */
+static long pressure_check(int fd, uint32_t h, uint32_t *buf, unsigned long round)
+{
+	unsigned long i;
+	long wrong = 0;
+
+	if (gem_read(fd, h, 0, buf, OBJ_SIZE))
+		return -1;
+	for (i = 0; i < OBJ_SIZE / 4; i++)
+		wrong += buf[i] != pressure_word(round, i);
+	return wrong;
+}
+
+static void pressure_client(struct pressure *p, unsigned long rounds)
+{
+	uint32_t *buf = malloc(OBJ_SIZE), *gone = calloc(rounds, sizeof(*gone));
+	uint32_t kept[PRESSURE_KEPT], u, *mem = map_anon(OBJ_SIZE);
+	int fd = open_i915("renderD", 128);
+	unsigned long r, k;
+	long w;
+
+	if (fd < 0 || !buf || !gone || !mem || userptr(fd, mem, OBJ_SIZE, 0, &u)) {
+		p->errors++;
+		return;
+	}
+	for (k = 0; k < PRESSURE_KEPT; k++)
+		if (!(kept[k] = pressure_object(fd, buf, k)))
+			p->errors++;
+	for (r = PRESSURE_KEPT; r < rounds; r++) {
+		gone[r] = pressure_object(fd, buf, r);
+		if (!gone[r] || advise(fd, gone[r], I915_MADV_DONTNEED) != 1) {
+			p->errors++;
+			continue;
+		}
+		p->dontneed++;
+		/* The userptr in use between rounds, its idle pins dropped at will. */
+		if (store(fd, u, (r % 1024) * 4, (uint32_t)r))
+			p->errors++;
+		else if (mem[r % 1024] != (uint32_t)r)
+			p->wrong++;
+		if (r % 16 == 0)
+			for (k = 0; k < PRESSURE_KEPT; k++) {
+				w = pressure_check(fd, kept[k], buf, k);
+				if (w < 0)
+					p->errors++;
+				else
+					p->wrong += w;
+			}
+		p->rounds++;
+	}
+	/* What survived DONTNEED holds what it held; the rest reports retained=0. */
+	for (r = PRESSURE_KEPT; r < rounds; r++) {
+		if (!gone[r])
+			continue;
+		switch (advise(fd, gone[r], I915_MADV_WILLNEED)) {
+		case 0:
+			p->purged++;
+			if (gem_read(fd, gone[r], 0, buf, 4) != -EFAULT)
+				p->errors++;
+			break;
+		case 1:
+			p->retained++;
+			/* Released again at once: the check itself needs room. */
+			w = pressure_check(fd, gone[r], buf, r);
+			if (w < 0)
+				p->errors++;
+			else
+				p->wrong += w;
+			break;
+		default:
+			p->errors++;
+		}
+		gem_close(fd, gone[r]);
+	}
+	for (k = 0; k < PRESSURE_KEPT; k++) {
+		w = pressure_check(fd, kept[k], buf, k);
+		p->wrong += w < 0 ? 0 : w;
+		p->errors += w < 0;
+	}
+	close(fd);
+}
+
+/* The value of key in a cgroup's flat-keyed file, or -1. */
+static long long cgroup_key(const char *file, const char *key)
+{
+	char buf[1024], *line;
+	long long v;
+	size_t n = strlen(key);
+
+	if (read_file(file, buf, sizeof(buf)))
+		return -1;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (!strncmp(line, key, n) && line[n] == ' ' && sscanf(line + n, "%lld", &v) == 1)
+			return v;
+	return -1;
+}
+
+TEST_F_TIMEOUT(purge, a_memory_cgroup_limit_purges_dontneed_objects, 1500)
+{
+	const char *env = getenv("VI915_PRESSURE_ROUNDS");
+	unsigned long rounds = env ? strtoul(env, NULL, 0) : PRESSURE_ROUNDS;
+	char dir[64], path[128], text[32], controllers[256];
+	struct pressure *p;
+	long long hits, ooms;
+	int status;
+	pid_t pid;
+
+	if (access(CGROUP, F_OK))
+		SKIP(return, "the kernel has no cgroups");
+	if (access(CGROUP "/cgroup.controllers", F_OK))
+		ASSERT_EQ(0, mount("cgroup2", CGROUP, "cgroup2", 0, NULL));
+	ASSERT_EQ(0, read_file(CGROUP "/cgroup.controllers", controllers, sizeof(controllers)));
+	if (!strstr(controllers, "memory"))
+		SKIP(return, "the kernel has no memory cgroups");
+	ASSERT_LT(PRESSURE_KEPT + 1, rounds);
+	ASSERT_EQ(0, write_file(CGROUP "/cgroup.subtree_control", "+memory"));
+	snprintf(dir, sizeof(dir), CGROUP "/vi915-pressure-%d", getpid());
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	snprintf(path, sizeof(path), "%s/memory.max", dir);
+	snprintf(text, sizeof(text), "%u", PRESSURE_LIMIT);
+	ASSERT_EQ(0, write_file(path, text));
+	p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0, sizeof(*p));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+		if (write_file(path, "0"))
+			_exit(2);
+		pressure_client(p, rounds);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	snprintf(path, sizeof(path), "%s/memory.events", dir);
+	hits = cgroup_key(path, "max");
+	ooms = cgroup_key(path, "oom_kill");
+	rmdir(dir);
+	ksft_print_msg("pressure rounds: %lu (%u KiB each, limit %u KiB)\n", p->rounds,
+		       OBJ_SIZE >> 10, PRESSURE_LIMIT >> 10);
+	ksft_print_msg("pressure times at the limit: %lld\n", hits);
+	ksft_print_msg("pressure DONTNEED objects: %lu\n", p->dontneed);
+	ksft_print_msg("pressure purged: %lu\n", p->purged);
+	ksft_print_msg("pressure retained: %lu\n", p->retained);
+	ksft_print_msg("pressure wrong words: %lu\n", p->wrong);
+	ksft_print_msg("pressure OOM kills: %lld\n", ooms);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("the client died of signal %d (the cgroup's OOM?)",
+					      WTERMSIG(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, p->errors);
+	EXPECT_EQ(0, p->wrong);
+	EXPECT_EQ(0, ooms);
+	/* The limit was reached, and the shrinker made room: more was allocated than fits. */
+	EXPECT_LT(0, hits);
+	EXPECT_LT(0, p->purged);
+	EXPECT_LT(PRESSURE_LIMIT / OBJ_SIZE, p->rounds);
+	munmap(p, sizeof(*p));
 }
 
 TEST_HARNESS_MAIN

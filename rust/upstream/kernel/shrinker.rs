@@ -90,6 +90,58 @@ pub trait Shrinker: Send + Sync + 'static {
     fn scan(&self, sc: &ShrinkControl<'_>) -> ScanObjects;
 }
 
+/// How reclaim calls a shrinker, given to [`Registration::new`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flags(u32);
+
+impl Flags {
+    /// Reclaim calls the shrinker for the whole system only.
+    pub const NONE: Self = Self(0);
+
+    /// Reclaim in a memory cgroup calls the shrinker too, once its [`MemcgId`] has marked the
+    /// cgroup (`SHRINKER_MEMCG_AWARE`). Without `CONFIG_MEMCG`, or with memory cgroups disabled,
+    /// the flag has no effect.
+    pub const MEMCG_AWARE: Self = Self(bindings::SHRINKER_MEMCG_AWARE);
+
+    /// The objects are not slab memory: the shrinker is memcg-aware even when kernel memory
+    /// accounting is off (`SHRINKER_NONSLAB`; only meaningful with [`Flags::MEMCG_AWARE`]).
+    pub const NONSLAB: Self = Self(bindings::SHRINKER_NONSLAB);
+}
+
+impl core::ops::BitOr for Flags {
+    type Output = Self;
+
+    #[inline]
+    fn bitor(self, rhs: Self) -> Self {
+        Self(self.0 | rhs.0)
+    }
+}
+
+/// The handle through which a memcg-aware shrinker tells reclaim which memory cgroups it has
+/// objects in. It may outlive its [`Registration`].
+///
+/// # Invariants
+///
+/// `self.0` is negative, or the id of a shrinker that was registered at some point: shrinker ids
+/// never exceed the size of any cgroup's shrinker map once allocated, so a stale id is harmless
+/// (at worst, reclaim calls the shrinker that now holds it once more).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemcgId(i32);
+
+impl MemcgId {
+    /// The handle of a shrinker that is not memcg-aware: marking does nothing.
+    pub const NONE: Self = Self(-1);
+
+    /// Lets reclaim in the current task's memory cgroup call the shrinker: call it whenever the
+    /// shrinker gains objects charged to that cgroup. Does not sleep; takes no lock.
+    #[inline]
+    pub fn mark_current(self) {
+        // SAFETY: `self.0` is negative (then the call does nothing) or a shrinker id that stays
+        // within every cgroup's shrinker map (type invariant).
+        unsafe { bindings::set_shrinker_bit_current(self.0) }
+    }
+}
+
 /// A registered shrinker; unregistered when dropped.
 ///
 /// # Invariants
@@ -112,12 +164,13 @@ impl<T: Shrinker> Registration<T> {
     /// `/sys/kernel/debug/shrinker/` with `CONFIG_SHRINKER_DEBUG`).
     ///
     /// `seeks` says how costly the objects are to recreate; the kernel's default is
-    /// [`DEFAULT_SEEKS`].
-    pub fn new(name: &CStr, seeks: u32, data: Arc<T>) -> Result<Self> {
+    /// [`DEFAULT_SEEKS`]. `flags` says which reclaim calls it.
+    pub fn new(name: &CStr, seeks: u32, flags: Flags, data: Arc<T>) -> Result<Self> {
         let seeks = i32::try_from(seeks).map_err(|_| EINVAL)?;
         // SAFETY: The format consumes exactly one string argument, `name`, a valid C string that
-        // `shrinker_alloc` copies.
-        let raw = unsafe { bindings::shrinker_alloc(0, c"%s".as_char_ptr(), name.as_char_ptr()) };
+        // `shrinker_alloc` copies. `flags` holds only flags meant for callers.
+        let raw =
+            unsafe { bindings::shrinker_alloc(flags.0, c"%s".as_char_ptr(), name.as_char_ptr()) };
         let shrinker = NonNull::new(raw).ok_or(ENOMEM)?;
         let ptr = shrinker.as_ptr();
         // SAFETY: `ptr` was just allocated and is not registered yet: we are its only user.
@@ -134,6 +187,24 @@ impl<T: Shrinker> Registration<T> {
             shrinker,
             _p: PhantomData,
         })
+    }
+
+    /// Returns the handle that marks memory cgroups for this shrinker; [`MemcgId::NONE`] unless
+    /// it is memcg-aware (registered with [`Flags::MEMCG_AWARE`] on a kernel with memory cgroups
+    /// enabled).
+    #[inline]
+    pub fn memcg_id(&self) -> MemcgId {
+        let ptr = self.shrinker.as_ptr();
+        // SAFETY: The shrinker is registered (type invariant); after `shrinker_alloc` nothing
+        // writes its flags or its id any more.
+        let (flags, id) = unsafe { ((*ptr).flags, bindings::shrinker_id(ptr)) };
+        // `shrinker_alloc` drops the flag when the shrinker gets no id; without it, the id field
+        // is unused (zero).
+        if flags & bindings::SHRINKER_MEMCG_AWARE == 0 {
+            return MemcgId::NONE;
+        }
+        // INVARIANT: `id` is the id of this registered memcg-aware shrinker.
+        MemcgId(id)
     }
 
     /// Calls `f` with the data and control of a callback invocation.
@@ -244,7 +315,12 @@ mod tests {
             },
             GFP_KERNEL,
         )?;
-        let reg = Registration::new(c"rust-kunit-shrinker", DEFAULT_SEEKS, cache.clone())?;
+        let reg = Registration::new(
+            c"rust-kunit-shrinker",
+            DEFAULT_SEEKS,
+            Flags::NONE,
+            cache.clone(),
+        )?;
         assert_eq!(reclaim(&reg, 30)?, (100, 30));
         assert_eq!(cache.objects.load(Relaxed), 70);
         assert_eq!(reclaim(&reg, 128)?, (70, 70));
@@ -254,6 +330,33 @@ mod tests {
         // Unregistering drops the registration's reference.
         drop(reg);
         assert!(Arc::into_unique_or_drop(cache).is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn only_memcg_aware_shrinkers_mark_cgroups() -> Result {
+        let cache = || {
+            Arc::new(
+                Cache {
+                    objects: Atomic::new(1),
+                    scans: Atomic::new(0),
+                },
+                GFP_KERNEL,
+            )
+        };
+        let plain = Registration::new(c"rust-kunit-plain", DEFAULT_SEEKS, Flags::NONE, cache()?)?;
+        assert_eq!(plain.memcg_id(), MemcgId::NONE);
+        let flags = Flags::MEMCG_AWARE | Flags::NONSLAB;
+        let aware = Registration::new(c"rust-kunit-memcg", DEFAULT_SEEKS, flags, cache()?)?;
+        let id = aware.memcg_id();
+        // The guest kernels that run these tests have memory cgroups enabled.
+        if cfg!(CONFIG_MEMCG) {
+            assert!(id.0 >= 0);
+        }
+        id.mark_current();
+        // A stale handle is harmless.
+        drop(aware);
+        id.mark_current();
         Ok(())
     }
 
