@@ -421,4 +421,23 @@ TEST_F(gem, query)
 	EXPECT_EQ(-EINVAL, do_ioctl(self->fd, DRM_IOCTL_I915_QUERY, &q));
 }
 
+/*
+ * Dumb buffers are a display's: vi915 has none, and the DRM core refuses them
+ * (ENOSYS on the primary node, EACCES on the render node). They were once
+ * created by the shmem helpers without vi915's object data, which the next
+ * ioctl on the handle read out of bounds (trinity found it).
+ */
+TEST_F(gem, dumb_buffers_are_refused)
+{
+	struct drm_mode_create_dumb dumb = { .width = 64, .height = 64, .bpp = 32 };
+	int card = open_i915("card", 0), objects = gem_object_count();
+
+	ASSERT_LE(0, card);
+	EXPECT_EQ(-EACCES, do_ioctl(self->fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb));
+	EXPECT_EQ(-ENOSYS, do_ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &dumb));
+	EXPECT_EQ(0, dumb.handle);
+	EXPECT_EQ(objects, gem_object_count());
+	close(card);
+}
+
 TEST_HARNESS_MAIN
