@@ -75,7 +75,7 @@ for tool in rustc bindgen llvm; do
 		die "guard: scripts/toolchain.sh allows $tool $want, but this kernel needs $min"
 done
 
-# 3. The guest's IGT in sid.
+# 3. The guest's IGT and trinity in sid.
 sid=(-o Dir::Etc::SourceList=/cache/guard/sid.list -o Dir::Etc::SourceParts=/cache/guard/none
 	-o Dir::State::Lists=/cache/guard/sid-lists -o Dir::Cache=/cache/guard/sid-cache)
 mkdir -p "$scratch/sid-lists/partial" "$scratch/sid-cache/archives/partial"
@@ -91,5 +91,9 @@ if [ "$igt" = "$written" ]; then
 else
 	log "guard: note: sid serves igt-gpu-tools-tests $igt; igt/expectations.txt was written for $written (a fresh guest gets $igt; make check lists what moved)"
 fi
+trinity=$(in_buildroot apt-cache "${sid[@]}" show --no-all-versions trinity 2>/dev/null |
+	sed -n 's/^Version: //p')
+[ -n "$trinity" ] || die "guard: sid no longer serves trinity (make stress's fuzzer)"
+log "guard: sid serves trinity $trinity"
 rm -rf "$scratch/src" "$scratch"/*.deb "$scratch/usr"
 log "guard: passed in $(($(date +%s) - start)) s"

@@ -11,7 +11,7 @@ dpkg-query -W -f '${Version}\n' igt-gpu-tools-tests >$out/igt-version
 for dir in /sys/kernel/debug/kunit/*/; do
 	[ -f "$dir/results" ] && cat "$dir/results" >"$out/kunit/$(basename "$dir").ktap"
 done
-for test in /vi915/selftests/*; do
+for test in /vi915/selftests/vi915_*; do
 	[ -x "$test" ] || continue
 	name=$(basename "$test")
 	echo "== kselftest $name"

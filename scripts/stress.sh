@@ -8,8 +8,11 @@
 #     injected interruptions;
 #   - vi915_fuzz until VI915_FUZZ_CALLS (1,000,000) calls, for at most a
 #     quarter of it;
+#   - trinity on ioctls for a tenth of it (or VI915_TRINITY_CALLS calls);
 #   - the kernel's fault injection over seven kselftests and the fuzzer;
 #   - the purge race of seed 001, 15 iterations a second of it;
+#   - a memory cgroup's limit over a client of DONTNEED objects, a round (1 MiB)
+#     a second of it;
 #   - module unload and reload while clients start and exit, a twentieth of it.
 # Then, in a perf-kernel guest, churn until VI915_STRESS_EXECBUFFERS
 # (1,000,000) execbuffers. Prints the figures (the cases' "# name: value"
@@ -21,6 +24,7 @@ volume=$OUT/stress-volume
 seconds=${VI915_STRESS_SECONDS:-1200}
 calls=${VI915_FUZZ_CALLS:-1000000}
 execbuffers=${VI915_STRESS_EXECBUFFERS:-1000000}
+trinity_calls=${VI915_TRINITY_CALLS:-1000000}
 start=$(date +%s)
 cat >"$OUT/guest-stress.sh" <<GUEST
 out=/vi915/out/selftests
@@ -38,6 +42,35 @@ case_run() {
 # vi915_stress runs 7/8 of its VI915_STRESS_SECONDS: half of the whole here.
 VI915_STRESS_SECONDS=$((seconds * 4 / 7)) case_run vi915_stress $((seconds * 2)) ./vi915_stress
 VI915_FUZZ_SECONDS=$((seconds / 4)) VI915_FUZZ_CALLS=$calls case_run vi915_fuzz $((seconds)) ./vi915_fuzz
+# trinity, Debian's syscall fuzzer, on ioctls only, as nobody, for a tenth of
+# the time (or VI915_TRINITY_CALLS calls). Debian's build walks the pipe,
+# pseudo-file, test-file and socket lists in its ioctl groups' fd tests
+# without checking that they exist: with DRM files alone, every child crashes
+# at its first ioctl. So those files are fuzzed too, and the census
+# (trinity_census.so) counts the ioctls on DRM files and judges their answers.
+echo "== trinity"
+chmod 666 /dev/dri/*
+mkdir -p /tmp/trinity && chmod 777 /tmp/trinity
+cd /tmp/trinity
+LD_PRELOAD=/vi915/selftests/trinity_census.so VI915_CENSUS=/tmp/trinity/census \
+	setsid timeout -k 10 $((seconds / 10)) trinity -q -X -a64 -c ioctl -N $trinity_calls -C 4 \
+	--enable-fds=drm,pipes,pseudo,testfile,sockets -l off >\$out/trinity.log 2>&1 &
+pid=\$!
+wait \$pid
+# Its children may outlive it: the device must be free for rmmod.
+kill -9 -- -\$pid 2>/dev/null
+sleep 2
+{
+	echo "TAP version 13"
+	echo "1..1"
+	if /vi915/selftests/trinity_report census >report.txt; then ok=ok; else ok="not ok"; fi
+	cat report.txt
+	grep -q '^# trinity ioctls on the device: [1-9]' report.txt || ok="not ok"
+	echo "\$ok 1 trinity"
+} >\$out/trinity.tap
+echo 0 >\$out/trinity.rc
+cat \$out/trinity.tap
+cd /vi915/selftests
 # The kernel's fault injection, for chosen processes only (make-it-fail):
 # kmalloc, page allocations that may sleep or not, and copies from and to
 # user memory fail at random. The fuzzer's answers are judged as always (its
@@ -85,6 +118,10 @@ done
 cat \$out/faults.txt \$out/vi915_fuzz_faults.tap
 VI915_PURGE_ITERATIONS=$((seconds * 15)) case_run vi915_purge $((seconds * 2)) ./vi915_purge \\
 	-t madvise_and_submit_race_forced_purges
+# Memory pressure: a memory cgroup's limit and a client allocating far more
+# than it, mostly DONTNEED, with WILLNEED objects and a userptr in use.
+VI915_PRESSURE_ROUNDS=$seconds case_run pressure $((seconds)) ./vi915_purge \\
+	-t a_memory_cgroup_limit_purges_dontneed_objects
 # Unload under load: clients (the basic kselftests) start and exit while the
 # module is removed and loaded again; removal waits for the last to go. The
 # clients' results are not judged: they find the device gone at times.

@@ -86,20 +86,6 @@ static uint64_t some_ptr(struct fuzzer *f, void *good)
 	}
 }
 
-/* Whether i915 may answer err to one of the calls made here. */
-static int i915_errno(int err)
-{
-	switch (err) {
-	case 0: case EINVAL: case ENOENT: case EFAULT: case ENOMEM: case ENOSPC:
-	case EBUSY: case EAGAIN: case EINTR: case EIO: case EPERM: case EACCES:
-	case ENODEV: case E2BIG: case ETIME: case ENXIO: case EOPNOTSUPP:
-	case ETIMEDOUT: case EEXIST: case ERANGE: case EBADF: case EOVERFLOW:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 static int call(struct fuzzer *f, unsigned long cmd, void *arg)
 {
 	int err = ioctl(f->fd, cmd, arg) ? errno : 0;

@@ -119,6 +119,20 @@ static inline void drop_caches_idle(void)
 }
 
 /* Returns 0 or -errno. */
+/* Whether i915 may answer err to one of its own ioctls. */
+static inline int i915_errno(int err)
+{
+	switch (err) {
+	case 0: case EINVAL: case ENOENT: case EFAULT: case ENOMEM: case ENOSPC:
+	case EBUSY: case EAGAIN: case EINTR: case EIO: case EPERM: case EACCES:
+	case ENODEV: case E2BIG: case ETIME: case ENXIO: case EOPNOTSUPP:
+	case ETIMEDOUT: case EEXIST: case ERANGE: case EBADF: case EOVERFLOW:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static inline int do_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) ? -errno : 0;
