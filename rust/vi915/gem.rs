@@ -122,6 +122,11 @@ impl gem::DriverObject for Bo {
         })
     }
 
+    fn dumb_args() -> Option<Self::Args> {
+        // i915 has dumb buffers: objects like GEM_CREATE's.
+        Some(None)
+    }
+
     fn export(obj: &Object) -> Result {
         // i915 refuses to export userptr objects.
         if obj.userptr.is_some() {

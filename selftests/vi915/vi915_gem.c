@@ -422,22 +422,42 @@ TEST_F(gem, query)
 }
 
 /*
- * Dumb buffers are a display's: vi915 has none, and the DRM core refuses them
- * (ENOSYS on the primary node, EACCES on the render node). They were once
- * created by the shmem helpers without vi915's object data, which the next
- * ioctl on the handle read out of bounds (trinity found it).
+ * Dumb buffers, as i915 has them on its primary node (the render node refuses
+ * the ioctl): objects like GEM_CREATE's. They were once made by the shmem
+ * helpers without vi915's object data, which the next ioctl on the handle
+ * read out of bounds (trinity found it with MADVISE).
  */
-TEST_F(gem, dumb_buffers_are_refused)
+TEST_F(gem, dumb_buffers_are_objects)
 {
-	struct drm_mode_create_dumb dumb = { .width = 64, .height = 64, .bpp = 32 };
+	struct drm_mode_create_dumb dumb = { .width = 64, .height = 8, .bpp = 32 };
+	struct drm_mode_map_dumb map = { 0 };
+	struct drm_mode_destroy_dumb destroy = { 0 };
 	int card = open_i915("card", 0), objects = gem_object_count();
+	uint32_t retained, v = 0x5eed, r = 0;
 
 	ASSERT_LE(0, card);
 	EXPECT_EQ(-EACCES, do_ioctl(self->fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb));
-	EXPECT_EQ(-ENOSYS, do_ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &dumb));
-	EXPECT_EQ(0, dumb.handle);
-	EXPECT_EQ(objects, gem_object_count());
+	ASSERT_EQ(0, do_ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &dumb));
+	EXPECT_LE(64 * 4, dumb.pitch);
+	EXPECT_LE((uint64_t)dumb.pitch * 8, dumb.size);
+	EXPECT_EQ(objects + 1, gem_object_count());
+	/* The calls that read past a bare shmem object. */
+	EXPECT_EQ(0, gem_madvise(card, dumb.handle, I915_MADV_WILLNEED, &retained));
+	EXPECT_EQ(1, retained);
+	EXPECT_EQ(0, gem_write(card, dumb.handle, 64, &v, sizeof(v)));
+	EXPECT_EQ(0, gem_read(card, dumb.handle, 64, &r, sizeof(r)));
+	EXPECT_EQ(v, r);
+	map.handle = dumb.handle;
+	EXPECT_EQ(0, do_ioctl(card, DRM_IOCTL_MODE_MAP_DUMB, &map));
+	EXPECT_NE(0, map.offset);
+	destroy.handle = dumb.handle;
+	EXPECT_EQ(0, do_ioctl(card, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy));
+	EXPECT_EQ(-EINVAL, do_ioctl(card, DRM_IOCTL_MODE_DESTROY_DUMB, &destroy));
+	/* Bad dimensions change nothing. */
+	dumb.width = 0;
+	EXPECT_EQ(-EINVAL, do_ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &dumb));
 	close(card);
+	EXPECT_EQ(objects, gem_object_count());
 }
 
 TEST_HARNESS_MAIN
