@@ -66,7 +66,7 @@ sleep 2
 	if /vi915/selftests/trinity_report census >report.txt; then ok=ok; else ok="not ok"; fi
 	cat report.txt
 	grep -q '^# trinity ioctls on the device: [1-9]' report.txt || ok="not ok"
-	echo "\$ok 1 trinity"
+	echo "\$ok 1 device_ioctls"
 } >\$out/trinity.tap
 echo 0 >\$out/trinity.rc
 cat \$out/trinity.tap
