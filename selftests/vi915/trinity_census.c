@@ -4,7 +4,7 @@
  * on DRM device files, and their answers by errno, in the file that
  * VI915_CENSUS names, shared by all of them. trinity makes its 64-bit system
  * calls through libc's syscall(), which this library wraps; with -a64 it
- * makes no other kind. trinity_census.py reads the file.
+ * makes no other kind. trinity_report reads the file.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>

@@ -527,13 +527,21 @@ static long pressure_check(int fd, uint32_t h, uint32_t *buf, unsigned long roun
 	return wrong;
 }
 
+/* Counts a pressure_check() result: its wrong words, or a failed call. */
+static void pressure_count(struct pressure *p, long wrong)
+{
+	if (wrong < 0)
+		p->errors++;
+	else
+		p->wrong += wrong;
+}
+
 static void pressure_client(struct pressure *p, unsigned long rounds)
 {
 	uint32_t *buf = malloc(OBJ_SIZE), *gone = calloc(rounds, sizeof(*gone));
 	uint32_t kept[PRESSURE_KEPT], u, *mem = map_anon(OBJ_SIZE);
 	int fd = open_i915("renderD", 128);
 	unsigned long r, k;
-	long w;
 
 	if (fd < 0 || !buf || !gone || !mem || userptr(fd, mem, OBJ_SIZE, 0, &u)) {
 		p->errors++;
@@ -555,13 +563,8 @@ static void pressure_client(struct pressure *p, unsigned long rounds)
 		else if (mem[r % 1024] != (uint32_t)r)
 			p->wrong++;
 		if (r % 16 == 0)
-			for (k = 0; k < PRESSURE_KEPT; k++) {
-				w = pressure_check(fd, kept[k], buf, k);
-				if (w < 0)
-					p->errors++;
-				else
-					p->wrong += w;
-			}
+			for (k = 0; k < PRESSURE_KEPT; k++)
+				pressure_count(p, pressure_check(fd, kept[k], buf, k));
 		p->rounds++;
 	}
 	/* What survived DONTNEED holds what it held; the rest reports retained=0. */
@@ -577,22 +580,15 @@ static void pressure_client(struct pressure *p, unsigned long rounds)
 		case 1:
 			p->retained++;
 			/* Released again at once: the check itself needs room. */
-			w = pressure_check(fd, gone[r], buf, r);
-			if (w < 0)
-				p->errors++;
-			else
-				p->wrong += w;
+			pressure_count(p, pressure_check(fd, gone[r], buf, r));
 			break;
 		default:
 			p->errors++;
 		}
 		gem_close(fd, gone[r]);
 	}
-	for (k = 0; k < PRESSURE_KEPT; k++) {
-		w = pressure_check(fd, kept[k], buf, k);
-		p->wrong += w < 0 ? 0 : w;
-		p->errors += w < 0;
-	}
+	for (k = 0; k < PRESSURE_KEPT; k++)
+		pressure_count(p, pressure_check(fd, kept[k], buf, k));
 	close(fd);
 }
 
