@@ -234,15 +234,30 @@ impl Vi915File {
         read_write(dev, file, handle, offset, size, data, false)
     }
 
-    /// IOCTL: gem_mmap: The legacy CPU mmap ioctl, which vi915 does not provide (as i915 on
-    /// recent parts): `MMAP_OFFSET` maps objects.
+    /// IOCTL: gem_mmap: The legacy CPU mmap ioctl, as i915 has it on gen 8: maps part of the
+    /// object's shmem file into the caller. `I915_MMAP_WC` maps as any other mapping does: with
+    /// no device caches to be coherent with, every mapping of an object is coherent.
     pub(crate) fn gem_mmap(
         _dev: &Device,
         _reg: &(),
-        _args: &mut uapi::drm_i915_gem_mmap,
-        _file: &File,
+        args: &mut uapi::drm_i915_gem_mmap,
+        file: &File,
     ) -> Result<u32> {
-        Err(EOPNOTSUPP)
+        if args.flags & !u64::from(uapi::I915_MMAP_WC) != 0 {
+            return Err(EINVAL);
+        }
+        let obj = gem::lookup(file, args.handle)?;
+        // A userptr's shmem file holds none of its pages; i915's userptrs have no file at all.
+        if obj.userptr.is_some() {
+            return Err(ENXIO);
+        }
+        let size = obj.size() as u64;
+        if args.offset >= size || args.size > size - args.offset {
+            return Err(EINVAL);
+        }
+        let len = usize::try_from(args.size).map_err(|_| EINVAL)?;
+        args.addr_ptr = obj.mmap_backing_file(args.offset, len)? as u64;
+        Ok(0)
     }
 
     /// IOCTL: gem_mmap_offset: Return the fake offset to mmap an object at (WB, WC or UC; all

@@ -114,6 +114,8 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
         uapi::I915_PARAM_NUM_FENCES_AVAIL => 32,
         // Partial mappings through MMAP_OFFSET; no GTT (aperture) mapping.
         uapi::I915_PARAM_MMAP_GTT_VERSION => 5,
+        // The legacy CPU mmap ioctl, with I915_MMAP_WC.
+        uapi::I915_PARAM_MMAP_VERSION => 1,
         // Requests can be cancelled one by one: "engine reset", when hang detection is on.
         uapi::I915_PARAM_HAS_GPU_RESET => {
             let reset = params.reset.load(Relaxed);
@@ -136,8 +138,7 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
                 | uapi::I915_SCHEDULER_CAP_PREEMPTION) as i32
         }
         // Not implemented (so not advertised): video engines, semaphores between engines,
-        // SOL reset (gen 7), syncobj timelines, submit fences, the
-        // legacy CPU mmap ioctl, a GTT aperture, secure batches.
+        // SOL reset (gen 7), syncobj timelines, submit fences, a GTT aperture, secure batches.
         uapi::I915_PARAM_HAS_PAGEFLIPPING
         | uapi::I915_PARAM_HAS_BSD
         | uapi::I915_PARAM_HAS_BSD2
@@ -146,7 +147,6 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
         | uapi::I915_PARAM_HAS_GEN7_SOL_RESET
         | uapi::I915_PARAM_HAS_EXEC_SUBMIT_FENCE
         | uapi::I915_PARAM_HAS_EXEC_TIMELINE_FENCES
-        | uapi::I915_PARAM_MMAP_VERSION
         | uapi::I915_PARAM_MMAP_GTT_COHERENT
         | uapi::I915_PARAM_HAS_SECURE_BATCHES => 0,
         _ => return Err(EINVAL),
@@ -177,6 +177,7 @@ mod tests {
         assert_eq!(param(uapi::I915_PARAM_HAS_EXECBUF2)?, 1);
         assert_eq!(param(uapi::I915_PARAM_HAS_EXEC_SOFTPIN)?, 1);
         assert_eq!(param(uapi::I915_PARAM_MMAP_GTT_VERSION)?, 5);
+        assert_eq!(param(uapi::I915_PARAM_MMAP_VERSION)?, 1);
         assert_eq!(param(uapi::I915_PARAM_HAS_USERPTR_PROBE)?, 1);
         assert_eq!(param(uapi::I915_PARAM_HAS_EXEC_FENCE_ARRAY)?, 1);
         assert_eq!(param(uapi::I915_PARAM_HAS_EXEC_TIMELINE_FENCES)?, 0);
