@@ -526,9 +526,9 @@ fn place(
     list: &[uapi::drm_i915_gem_exec_object2],
     entries: &mut [Entry],
 ) -> Result<bool> {
-    // The execbuffer's objects, sorted, made the first time a soft-pinned object is in the way of
-    // another.
-    let mut mine: Option<KVVec<u64>> = None;
+    // The execbuffer's objects (id, entry), sorted by id, made the first time a soft-pinned
+    // object is in the way of another.
+    let mut mine: Option<KVVec<(u64, usize)>> = None;
     let mut nodes = ctx.vm.nodes.lock();
     let pinned = u64::from(uapi::EXEC_OBJECT_PINNED);
     let mut moved = false;
@@ -568,13 +568,17 @@ fn place(
                     for other in evict {
                         let mine = match &mut mine {
                             Some(mine) => mine,
-                            None => {
-                                mine.insert(heapsort::sorted(entries.iter().map(|e| e.obj.id))?)
-                            }
+                            None => mine.insert(heapsort::sorted(
+                                entries.iter().enumerate().map(|(k, e)| (e.obj.id, k)),
+                            )?),
                         };
-                        // An object of this execbuffer cannot be moved out of the way.
-                        if mine.binary_search(&other).is_ok() {
-                            return Err(ENOSPC);
+                        // An object of this execbuffer soft-pinned before this one cannot be
+                        // moved out of the way; any other is placed after this one.
+                        if let Ok(at) = mine.binary_search_by_key(&other, |&(id, _)| id) {
+                            let j = mine[at].1;
+                            if j < k && entries[j].flags & pinned != 0 {
+                                return Err(ENOSPC);
+                            }
                         }
                         nodes.remove(other);
                     }
