@@ -7,6 +7,8 @@
 #   make CLIPPY=1   the same, with the driver linted by clippy (warnings fail)
 #   make run        build, boot the guest with vi915 and run the demo
 #   make check      build, boot the guest and run every test
+#   make conformance  build, boot the guest and run the surveyed IGT list
+#                   (igt/expectations.txt and igt/conformance.txt)
 #   make guest CMD="..."  run CMD as root in the guest with vi915 loaded
 #   make bench      build the perf kernel and run the benchmarks in one guest
 #   make stress     build, boot the guest and run the long stress tests
@@ -17,7 +19,7 @@
 #   make fmt        check rustfmt on the driver and the kernel-crate additions
 #   make docs       build Documentation/vi915 (warnings fail)
 
-.PHONY: all build run check guest bench stress oldest guard fmt docs clean
+.PHONY: all build run check conformance guest bench stress oldest guard fmt docs clean
 
 all: build
 
@@ -29,6 +31,9 @@ run: build
 
 check: build
 	@scripts/check.sh
+
+conformance: build
+	@scripts/check.sh conformance
 
 # CMD is passed on literally ($(value ...), single-quoted), not expanded by make.
 guest: build

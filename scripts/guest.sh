@@ -7,6 +7,7 @@
 # dmesg.txt, kmemleak.txt, serial.log. Prints the command's output as it
 # runs. Exit status: the command's, or 124 if the guest timed out.
 # VI915_GUEST_TIMEOUT: the wall-clock limit in seconds.
+# VI915_GUEST_MEMORY: the guest's RAM, 3G unless set (QEMU's -m).
 # VI915_GUEST_KERNEL: the kernel configuration to boot, debug (default) or perf.
 # VI915_GUEST_APPEND: more kernel parameters. KASAN collects no allocation and
 # free stacks by default (kasan.stacktrace=off): saving two stack traces per
@@ -48,7 +49,7 @@ echo "${accel[1]%%,*}" >"$run/accel"
 trap 'kill $(jobs -p) 2>/dev/null || true; on_exit' EXIT
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	"${accel[@]}" -machine q35 -smp 2 -m 3G -nographic -no-reboot \
+	"${accel[@]}" -machine q35 -smp 2 -m "${VI915_GUEST_MEMORY:-3G}" -nographic -no-reboot \
 	-kernel "$kernel" \
 	-append "console=ttyS0 loglevel=5 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro init=/sbin/vi915-init panic=-1 kasan.fault=report kasan.stacktrace=off kunit.enable=1 movablecore=1G ${VI915_GUEST_APPEND:-}" \
 	-fsdev local,id=root,path="${ROOTFS//,/,,}",security_model=none,readonly=on \

@@ -2,19 +2,26 @@
 # SPDX-License-Identifier: GPL-2.0
 """Reads a `make check` guest run and decides it.
 
-Usage: results.py RUNDIR [EXPECTATIONS]
+Usage: results.py [--igt-only] RUNDIR [EXPECTATIONS...]
 
 Counts KUnit cases, kselftest cases and IGT subtests; compares IGT with the
-expectations file (a subtest may do better than expected, never worse); scans
+expectations files (a subtest may do better than expected, never worse); scans
 the kernel log for splats and kmemleak's report for leaks. Prints every IGT
-subtest's result, then a last line 'N passed, N failed, N skipped'. Exits 1
-if anything failed. Without EXPECTATIONS (make stress), only the kselftests
-that ran, the kernel log and kmemleak are judged.
+subtest's result and a tally per IGT binary, then a last line 'N passed,
+N failed, N skipped'. Exits 1 if anything failed. Without EXPECTATIONS (make
+stress), only the kselftests that ran, the kernel log and kmemleak are
+judged. --igt-only (make conformance): no kselftest was meant to run.
 
-The expectations were written for one IGT version (its `# igt-version:`
-line). When the guest's IGT is another (the guest writes its version to
-out/igt-version), subtests that appeared or disappeared are listed, not
-failed; every subtest both versions have is judged as usual.
+An expectation line is `TEST@SUBTEST OUTCOME [i915:OUTCOME]` (`TEST` alone
+for a binary without subtests): the result the subtest must at least reach on
+vi915, then, where i915 does better on a gen-8 part, i915's result. The
+tally per binary counts the subtests still short of i915's.
+
+The expectations were written for one IGT version (their `# igt-version:`
+line, which every file must agree on). When the guest's IGT is another (the
+guest writes its version to out/igt-version), subtests that appeared or
+disappeared are listed, not failed; every subtest both versions have is judged
+as usual.
 """
 
 import os
@@ -98,10 +105,14 @@ def count_cases(t, kind, suite, path):
 
 
 def igt_subtests(path):
-    """(subtest, outcome) from an IGT log; dynamic subtests as subtest@dynamic."""
-    results, current = [], None
+    """(subtest, outcome, IGT's word) from an IGT log; dynamic subtests as subtest@dynamic. A
+    binary without subtests gives one result, named None."""
+    results, current, whole = [], None, None
     with open(path, errors="replace") as f:
         for line in f:
+            m = re.match(r"^([A-Z]+) \([0-9.]+s\)$", line)
+            if m:
+                whole = m.group(1)
             m = re.match(r"^Starting subtest: (\S+)", line)
             if m:
                 current = m.group(1)
@@ -111,6 +122,8 @@ def igt_subtests(path):
                 if kind == "Dynamic subtest" and current:
                     name = f"{current}@{name}"
                 results.append((name, IGT_RESULT.get(res, "fail"), res))
+    if not results and whole:
+        results.append((None, IGT_RESULT.get(whole, "fail"), whole))
     return results
 
 
@@ -126,27 +139,41 @@ def driver_suites():
     return suites
 
 
-def read_expectations(path):
-    """({subtest: outcome}, the IGT version they were written for or None)."""
-    expected, version = {}, None
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            m = re.match(r"^#\s*igt-version:\s*(\S+)", line)
-            if m:
-                version = m.group(1)
-            line = line.split("#", 1)[0].strip()
-            if not line:
-                continue
-            key, outcome = line.split()
-            if outcome not in RANK:
-                sys.exit(f"{path}:{n}: unknown outcome {outcome}")
-            expected[key] = outcome
-    return expected, version
+def read_expectations(paths):
+    """({subtest: outcome}, {subtest: i915's better outcome}, the IGT version they were written
+    for or None) of the files."""
+    expected, i915, versions = {}, {}, set()
+    for path in paths:
+        with open(path) as f:
+            for n, line in enumerate(f, 1):
+                m = re.match(r"^#\s*igt-version:\s*(\S+)", line)
+                if m:
+                    versions.add(m.group(1))
+                line = line.split("#", 1)[0].strip()
+                if not line:
+                    continue
+                key, outcome, *rest = line.split()
+                if outcome not in RANK:
+                    sys.exit(f"{path}:{n}: unknown outcome {outcome}")
+                if key in expected:
+                    sys.exit(f"{path}:{n}: {key} is listed twice")
+                expected[key] = outcome
+                if rest:
+                    better = rest[0].removeprefix("i915:")
+                    if len(rest) > 1 or not rest[0].startswith("i915:") or better not in RANK \
+                            or RANK[better] <= RANK[outcome]:
+                        sys.exit(f"{path}:{n}: the third field must be i915's better result, "
+                                 f"i915:OUTCOME")
+                    i915[key] = better
+    if len(versions) > 1:
+        sys.exit(f"{' and '.join(paths)} were written for different IGTs: {sorted(versions)}")
+    return expected, i915, versions.pop() if versions else None
 
 
-def judge_igt(t, out, expectations):
-    """Compares the IGT logs in out/igt with the expectations file."""
-    expected, written_for = read_expectations(expectations)
+def judge_igt(t, out, paths):
+    """Compares the IGT logs in out/igt with the expectations files."""
+    expectations = " and ".join(paths)
+    expected, i915, written_for = read_expectations(paths)
     path = os.path.join(out, "igt-version")
     running = open(path).read().strip() if os.path.exists(path) else None
     if written_for is None or running is None:
@@ -157,7 +184,9 @@ def judge_igt(t, out, expectations):
               f"for {written_for}: subtests that appeared or disappeared are listed, not failed")
     appeared, disappeared = [], []
     seen = set()
+    per_binary = {}
     for test in sorted({k.split("@", 1)[0] for k in expected}):
+        tally = per_binary.setdefault(test, {"pass": 0, "skip": 0, "fail": 0, "short": 0})
         log = os.path.join(out, "igt", test + ".log")
         text = open(log, errors="replace").read() if os.path.exists(log) else None
         if text is None or (moved and "Starting subtest" not in text and
@@ -174,7 +203,7 @@ def judge_igt(t, out, expectations):
         if "No known gpu found" in text and (not wanted or any(int(w, 16) & 1 for w in wanted)):
             t.problem(f"IGT {test} did not find vi915 as an i915 device")
         for sub, outcome, raw in igt_subtests(log):
-            key = f"{test}@{sub}"
+            key = test if sub is None else f"{test}@{sub}"
             seen.add(key)
             want = expected.get(key)
             if want is None and moved:
@@ -185,12 +214,16 @@ def judge_igt(t, out, expectations):
             if want is None or RANK[outcome] < RANK[want]:
                 # Counted as a failure, whatever IGT called it.
                 t.add("fail")
-                why = "not in " + expectations if want is None else "worse than expected " + want
+                tally["fail"] += 1
+                why = "not in " + " or ".join(paths) if want is None else "worse than expected " + want
                 t.problem(f"IGT {key}: {raw}, {why}", case=True)
                 continue
             t.add(outcome)
+            tally[outcome] += 1
+            if key in i915 and RANK[outcome] < RANK[i915[key]]:
+                tally["short"] += 1
             if RANK[outcome] > RANK[want]:
-                print(f"  -> better than expected: raise it to {outcome} in {expectations}")
+                print(f"  -> better than expected: raise it to {outcome} in the expectations")
     for key in sorted(set(expected) - seen):
         if moved:
             disappeared.append(key)
@@ -199,11 +232,19 @@ def judge_igt(t, out, expectations):
     for what, keys in (("appeared", appeared), ("disappeared", disappeared)):
         for key in keys:
             print(f"IGT {what} in {running} (not judged): {key}")
+    for test, n in per_binary.items():
+        print(f"IGT binary {test}: {n['pass']} pass, {n['skip']} skip, {n['fail']} fail; "
+              f"{n['short']} short of i915")
 
 
 def main():
-    run = sys.argv[1]
-    expectations = sys.argv[2] if len(sys.argv) > 2 else None
+    args = sys.argv[1:]
+    igt_only = bool(args) and args[0] == "--igt-only"
+    if igt_only:
+        args = args[1:]
+    if not args:
+        sys.exit(__doc__)
+    run, expectations = args[0], args[1:]
     out = os.path.join(run, "out")
     t = Tally()
 
@@ -224,7 +265,7 @@ def main():
 
     st_dir = os.path.join(out, "selftests")
     tests = sorted(os.listdir(st_dir)) if os.path.isdir(st_dir) else []
-    if not tests:
+    if not tests and not igt_only:
         t.problem("no kselftest ran")
     for name in [n for n in tests if n.endswith(".tap")]:
         test = name[: -len(".tap")]
