@@ -29,7 +29,7 @@ start=$(date +%s)
 # IGT tests to run: those named in the lists, each with the arguments of its
 # "# igt-args: TEST ARGS" line if it has one (the last list's, if several have
 # one: igt/conformance.txt may widen what make check runs of a binary).
-tests=$(sed -e 's/#.*//' -e '/^\s*$/d' -e 's/@.*//' "${lists[@]}" | sort -u)
+tests=$(sed -e 's/#.*//' -e '/^\s*$/d' -e 's/^\s*//' -e 's/[@[:space:]].*//' "${lists[@]}" | sort -u)
 rm -rf "$run"
 mkdir -p "$OUT"
 for test in $tests; do
