@@ -201,6 +201,7 @@ impl drm::Driver for Vi915Driver {
     const INFO: drm::DriverInfo = INFO;
     const FEAT_RENDER: bool = true;
     const FEAT_SYNCOBJ: bool = true;
+    const FEAT_SYNCOBJ_TIMELINE: bool = true;
 
     // i915's ioctls (i915_driver.c) by number, with i915's flags.
     kernel::declare_drm_ioctl_table! {

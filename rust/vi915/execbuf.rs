@@ -24,8 +24,7 @@ use kernel::{
     },
     drm::{
         exec::Exec,
-        gem::BaseObject,
-        syncobj::SyncObj, //
+        gem::BaseObject, //
     },
     mm::interval_notifier::Seq,
     page::{
@@ -46,12 +45,12 @@ use crate::{
     context::Context,
     driver::Vi915Device,
     engine::EngineId,
+    exec_fences::Signals,
     file::File,
     gem::{
         self,
         Object, //
     },
-    gem_ioctl::walk_extensions,
     heapsort,
     interrupts::Site,
     purge,
@@ -78,8 +77,6 @@ const OBJECT_INVALID_FLAGS: u64 = !((1u64 << 8) - 1) | uapi::EXEC_OBJECT_NEEDS_G
 const MAX_BUFFERS: usize = 1 << 16;
 /// Largest relocation count i915 accepts per object.
 const MAX_RELOCS: u32 = i32::MAX as u32 / size_of::<uapi::drm_i915_gem_relocation_entry>() as u32;
-/// Most sync objects one execbuffer may name (i915 allows more, limited only by memory).
-const MAX_FENCES: u32 = 1 << 16;
 /// The GPU read/write domains a relocation may name.
 const GPU_DOMAINS: u32 = 0x3e;
 
@@ -147,16 +144,7 @@ pub(crate) fn execbuffer2(
         return Err(EPERM);
     }
     let mut deps = KVec::new();
-    let mut signal = KVec::new();
-    if flags & u64::from(uapi::I915_EXEC_USE_EXTENSIONS) != 0 {
-        if flags & u64::from(uapi::I915_EXEC_FENCE_ARRAY) != 0 || args.num_cliprects != 0 {
-            return Err(EINVAL);
-        }
-        // Timeline fences are not implemented (HAS_EXEC_TIMELINE_FENCES reads 0).
-        walk_extensions(args.cliprects_ptr, |_, _| Err(EINVAL))?;
-    } else if flags & u64::from(uapi::I915_EXEC_FENCE_ARRAY) != 0 {
-        read_fence_array(file, args, &mut deps, &mut signal)?;
-    }
+    let signals = Signals::read(file, args, &mut deps)?;
     let fence_in = u64::from(uapi::I915_EXEC_FENCE_IN);
     let fence_submit = u64::from(uapi::I915_EXEC_FENCE_SUBMIT);
     if flags & fence_in != 0 && flags & fence_submit != 0 {
@@ -314,9 +302,7 @@ pub(crate) fn execbuffer2(
     timeline.engine.activate(&timeline, queued.priority());
     // Released here if it is done already, with no lock held.
     drop(queued);
-    for s in signal.iter() {
-        s.replace_fence(Some(&published));
-    }
+    signals.signal(&published);
 
     if let Some(out) = out {
         let fd = out.install();
@@ -470,34 +456,6 @@ fn userptrs_changed(dev: &Vi915Device<kernel::drm::Registered>, entries: &[Entry
         }
     }
     false
-}
-
-/// Reads `I915_EXEC_FENCE_ARRAY`: sync objects to wait for (their fences join `deps`) and to
-/// signal with the request's fence (`signal`).
-fn read_fence_array(
-    file: &File,
-    args: &uapi::drm_i915_gem_execbuffer2,
-    deps: &mut KVec<ARef<Fence>>,
-    signal: &mut KVec<ARef<SyncObj>>,
-) -> Result {
-    if args.num_cliprects > MAX_FENCES {
-        return Err(EINVAL);
-    }
-    let size = size_of::<uapi::drm_i915_gem_exec_fence>() as u64;
-    for i in 0..u64::from(args.num_cliprects) {
-        let f: uapi::drm_i915_gem_exec_fence = user::read(args.cliprects_ptr + i * size)?;
-        if f.flags & !(uapi::I915_EXEC_FENCE_WAIT | uapi::I915_EXEC_FENCE_SIGNAL) != 0 {
-            return Err(EINVAL);
-        }
-        let obj = SyncObj::lookup(file, f.handle)?;
-        if f.flags & uapi::I915_EXEC_FENCE_WAIT != 0 {
-            deps.push(obj.fence().ok_or(EINVAL)?, GFP_KERNEL)?;
-        }
-        if f.flags & uapi::I915_EXEC_FENCE_SIGNAL != 0 {
-            signal.push(obj, GFP_KERNEL)?;
-        }
-    }
-    Ok(())
 }
 
 /// Picks the timeline for the ring selector in `flags`: the engine map slot's if the context

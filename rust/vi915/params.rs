@@ -107,6 +107,7 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
         | uapi::I915_PARAM_HAS_EXEC_CAPTURE
         | uapi::I915_PARAM_HAS_EXEC_BATCH_FIRST
         | uapi::I915_PARAM_HAS_EXEC_FENCE_ARRAY
+        | uapi::I915_PARAM_HAS_EXEC_TIMELINE_FENCES
         | uapi::I915_PARAM_HAS_USERPTR_PROBE => 1,
         // Full 48-bit per-context address spaces.
         uapi::I915_PARAM_HAS_ALIASING_PPGTT => 2,
@@ -138,7 +139,7 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
                 | uapi::I915_SCHEDULER_CAP_PREEMPTION) as i32
         }
         // Not implemented (so not advertised): video engines, semaphores between engines,
-        // SOL reset (gen 7), syncobj timelines, submit fences, a GTT aperture, secure batches.
+        // SOL reset (gen 7), submit fences, a GTT aperture, secure batches.
         uapi::I915_PARAM_HAS_PAGEFLIPPING
         | uapi::I915_PARAM_HAS_BSD
         | uapi::I915_PARAM_HAS_BSD2
@@ -146,7 +147,6 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
         | uapi::I915_PARAM_HAS_SEMAPHORES
         | uapi::I915_PARAM_HAS_GEN7_SOL_RESET
         | uapi::I915_PARAM_HAS_EXEC_SUBMIT_FENCE
-        | uapi::I915_PARAM_HAS_EXEC_TIMELINE_FENCES
         | uapi::I915_PARAM_MMAP_GTT_COHERENT
         | uapi::I915_PARAM_HAS_SECURE_BATCHES => 0,
         _ => return Err(EINVAL),
@@ -180,7 +180,7 @@ mod tests {
         assert_eq!(param(uapi::I915_PARAM_MMAP_VERSION)?, 1);
         assert_eq!(param(uapi::I915_PARAM_HAS_USERPTR_PROBE)?, 1);
         assert_eq!(param(uapi::I915_PARAM_HAS_EXEC_FENCE_ARRAY)?, 1);
-        assert_eq!(param(uapi::I915_PARAM_HAS_EXEC_TIMELINE_FENCES)?, 0);
+        assert_eq!(param(uapi::I915_PARAM_HAS_EXEC_TIMELINE_FENCES)?, 1);
         Ok(())
     }
 

@@ -36,6 +36,8 @@ unsafe impl Pod for uapi::drm_i915_gem_context_create_ext_setparam {}
 unsafe impl Pod for uapi::drm_i915_query_item {}
 // SAFETY: Two `u32`.
 unsafe impl Pod for uapi::drm_i915_gem_exec_fence {}
+// SAFETY: A 32-byte extension header and three `u64`: 56 bytes without padding (uAPI layout).
+unsafe impl Pod for uapi::drm_i915_gem_execbuffer_ext_timeline_fences {}
 // SAFETY: Integers.
 unsafe impl Pod for i32 {}
 // SAFETY: Integers.
@@ -77,6 +79,16 @@ pub(crate) fn read<T: Pod>(ptr: u64) -> Result<T> {
         .read_raw(raw)?;
     // SAFETY: Fully initialized by `read_raw`; any bytes form a valid `T` (`Pod`).
     Ok(unsafe { value.assume_init() })
+}
+
+/// Reads the `T` at index `index` of an array in userspace at `ptr`: [`EFAULT`] if its address
+/// does not fit in 64 bits.
+pub(crate) fn read_nth<T: Pod>(ptr: u64, index: u64) -> Result<T> {
+    let at = index
+        .checked_mul(size_of::<T>() as u64)
+        .and_then(|offset| ptr.checked_add(offset))
+        .ok_or(EFAULT)?;
+    read(at)
 }
 
 /// Writes `value` to userspace at `ptr`.

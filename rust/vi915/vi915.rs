@@ -13,6 +13,7 @@ mod context_ioctl;
 mod debugfs;
 mod driver;
 mod engine;
+mod exec_fences;
 mod execbuf;
 mod file;
 mod gem;

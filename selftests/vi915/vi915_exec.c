@@ -2,7 +2,8 @@
 /*
  * The software engine through EXECBUFFER2: MI and blitter commands,
  * relocations and softpin, fences, implicit synchronisation with a running
- * spinner, cancellation, the bounded ring and i915's errnos.
+ * spinner, sync objects and their timelines, cancellation, the bounded ring
+ * and i915's errnos.
  */
 #include <linux/dma-buf.h>
 #include <signal.h>
@@ -725,68 +726,198 @@ static int syncobj_wait(int fd, uint32_t handle, int64_t timeout_ns)
 	return do_ioctl(fd, DRM_IOCTL_SYNCOBJ_WAIT, &w);
 }
 
-TEST_F(exec, syncobj_fence_arrays_order_work)
+/*
+ * A store of value on bcs0 that a sync object orders after a spinner on
+ * rcs0: the objects, their maps and the sync object.
+ */
+struct ordered {
+	uint32_t syncobj, target, spin_bo, batch;
+	uint32_t *map;
+	volatile uint32_t *tmap;
+	struct drm_i915_gem_exec_object2 objs[2];
+};
+
+static int ordered_init(int fd, struct ordered *o, uint32_t value)
 {
 	struct drm_syncobj_create create = {};
+
+	o->target = gem_create(fd, 4096);
+	o->spin_bo = gem_create(fd, 4096);
+	o->batch = store_batch(fd, TARGET_ADDR, value);
+	o->map = gem_mmap(fd, o->spin_bo, 4096);
+	o->tmap = gem_mmap(fd, o->target, 4096);
+	obj_at(&o->objs[0], o->target, TARGET_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&o->objs[1], o->batch, BATCH_ADDR, 0);
+	if (!o->map || !o->tmap || do_ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &create))
+		return -1;
+	o->syncobj = create.handle;
+	return 0;
+}
+
+/* The execbuffer of the spinner (on rcs0), with the flags extra. */
+static struct drm_i915_gem_execbuffer2 ordered_spinner(struct ordered *o, uint64_t extra)
+{
+	o->map[0] = MI_ARB_CHECK;
+	o->map[1] = MI_BATCH_BUFFER_START;
+	o->map[2] = (uint32_t)SPIN_ADDR;
+	o->map[3] = 0;
+	obj_at(&o->objs[1], o->spin_bo, SPIN_ADDR, 0);
+	return eb_for(&o->objs[1], 1, I915_EXEC_RENDER | extra, 0);
+}
+
+/* The execbuffer of the store (on bcs0), with the flags extra. */
+static struct drm_i915_gem_execbuffer2 ordered_store(struct ordered *o, uint64_t extra)
+{
+	obj_at(&o->objs[1], o->batch, BATCH_ADDR, 0);
+	return eb_for(o->objs, 2, I915_EXEC_BLT | extra, 0);
+}
+
+static void ordered_end_spinner(struct ordered *o)
+{
+	__atomic_store_n(&o->map[1], MI_BATCH_BUFFER_END, __ATOMIC_SEQ_CST);
+}
+
+static void ordered_fini(int fd, struct ordered *o)
+{
+	munmap(o->map, 4096);
+	munmap((void *)o->tmap, 4096);
+	gem_close(fd, o->target);
+	gem_close(fd, o->spin_bo);
+	gem_close(fd, o->batch);
+	do_ioctl(fd, DRM_IOCTL_SYNCOBJ_DESTROY,
+		 &(struct drm_syncobj_destroy){ .handle = o->syncobj });
+}
+
+TEST_F(exec, syncobj_fence_arrays_order_work)
+{
 	struct drm_i915_gem_exec_fence array;
-	struct drm_i915_gem_exec_object2 objs[2];
 	struct drm_i915_gem_execbuffer2 eb;
-	uint32_t target = gem_create(self->fd, 4096), spin_bo = gem_create(self->fd, 4096);
-	uint32_t batch = store_batch(self->fd, TARGET_ADDR, 0x5151);
-	uint32_t *map = gem_mmap(self->fd, spin_bo, 4096);
-	volatile uint32_t *tmap = gem_mmap(self->fd, target, 4096);
+	struct ordered o;
 	int value = 0;
 
 	ASSERT_EQ(0, getparam(self->fd, I915_PARAM_HAS_EXEC_FENCE_ARRAY, &value));
 	EXPECT_EQ(1, value);
-	ASSERT_NE(NULL, map);
-	ASSERT_NE(NULL, tmap);
-	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_CREATE, &create));
-	obj_at(&objs[0], target, TARGET_ADDR, EXEC_OBJECT_WRITE);
-	obj_at(&objs[1], batch, BATCH_ADDR, 0);
-	eb = eb_for(objs, 2, I915_EXEC_BLT | I915_EXEC_FENCE_ARRAY, 0);
+	ASSERT_EQ(0, ordered_init(self->fd, &o, 0x5151));
+	eb = ordered_store(&o, I915_EXEC_FENCE_ARRAY);
 	eb.cliprects_ptr = (uintptr_t)&array;
 	eb.num_cliprects = 1;
 	/* Waiting on an empty sync object; an unknown handle; unknown flags. */
-	array = (struct drm_i915_gem_exec_fence){ create.handle, I915_EXEC_FENCE_WAIT };
+	array = (struct drm_i915_gem_exec_fence){ o.syncobj, I915_EXEC_FENCE_WAIT };
 	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
 	array.handle = 0x7fff;
 	EXPECT_EQ(-ENOENT, execbuf(self->fd, &eb));
-	array = (struct drm_i915_gem_exec_fence){ create.handle, 4 };
+	array = (struct drm_i915_gem_exec_fence){ o.syncobj, 4 };
 	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
 
 	/* A spinner signals the sync object... */
-	map[0] = MI_ARB_CHECK;
-	map[1] = MI_BATCH_BUFFER_START;
-	map[2] = (uint32_t)SPIN_ADDR;
-	map[3] = 0;
-	obj_at(&objs[1], spin_bo, SPIN_ADDR, 0);
-	eb = eb_for(&objs[1], 1, I915_EXEC_RENDER | I915_EXEC_FENCE_ARRAY, 0);
+	eb = ordered_spinner(&o, I915_EXEC_FENCE_ARRAY);
 	eb.cliprects_ptr = (uintptr_t)&array;
 	eb.num_cliprects = 1;
-	array = (struct drm_i915_gem_exec_fence){ create.handle, I915_EXEC_FENCE_SIGNAL };
+	array = (struct drm_i915_gem_exec_fence){ o.syncobj, I915_EXEC_FENCE_SIGNAL };
 	ASSERT_EQ(0, execbuf(self->fd, &eb));
-	EXPECT_EQ(-ETIME, syncobj_wait(self->fd, create.handle, 100 * 1000 * 1000));
+	EXPECT_EQ(-ETIME, syncobj_wait(self->fd, o.syncobj, 100 * 1000 * 1000));
 	/* ...which a store on the other engine waits for. */
-	obj_at(&objs[1], batch, BATCH_ADDR, 0);
-	eb = eb_for(objs, 2, I915_EXEC_BLT | I915_EXEC_FENCE_ARRAY, 0);
+	eb = ordered_store(&o, I915_EXEC_FENCE_ARRAY);
 	eb.cliprects_ptr = (uintptr_t)&array;
 	eb.num_cliprects = 1;
-	array = (struct drm_i915_gem_exec_fence){ create.handle, I915_EXEC_FENCE_WAIT };
+	array = (struct drm_i915_gem_exec_fence){ o.syncobj, I915_EXEC_FENCE_WAIT };
 	ASSERT_EQ(0, execbuf(self->fd, &eb));
 	usleep(200 * 1000);
-	EXPECT_EQ(0, tmap[0]);
-	__atomic_store_n(&map[1], MI_BATCH_BUFFER_END, __ATOMIC_SEQ_CST);
-	EXPECT_EQ(0, syncobj_wait(self->fd, create.handle, 10ll * 1000 * 1000 * 1000));
-	EXPECT_EQ(0, gem_wait(self->fd, target, -1));
-	EXPECT_EQ(0x5151, tmap[0]);
-	munmap(map, 4096);
-	munmap((void *)tmap, 4096);
-	gem_close(self->fd, target);
-	gem_close(self->fd, spin_bo);
-	gem_close(self->fd, batch);
-	do_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_DESTROY,
-		 &(struct drm_syncobj_destroy){ .handle = create.handle });
+	EXPECT_EQ(0, o.tmap[0]);
+	ordered_end_spinner(&o);
+	EXPECT_EQ(0, syncobj_wait(self->fd, o.syncobj, 10ll * 1000 * 1000 * 1000));
+	EXPECT_EQ(0, gem_wait(self->fd, o.target, -1));
+	EXPECT_EQ(0x5151, o.tmap[0]);
+	ordered_fini(self->fd, &o);
+}
+
+static uint64_t timeline_point(int fd, uint32_t handle, uint32_t flags)
+{
+	uint64_t point = ~0ull;
+	struct drm_syncobj_timeline_array query = {
+		.handles = (uintptr_t)&handle, .points = (uintptr_t)&point,
+		.count_handles = 1, .flags = flags,
+	};
+
+	if (do_ioctl(fd, DRM_IOCTL_SYNCOBJ_QUERY, &query))
+		return ~0ull;
+	return point;
+}
+
+TEST_F(exec, syncobj_timeline_points_order_work)
+{
+	const uint32_t submitted = DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED;
+	struct drm_i915_gem_exec_fence fence;
+	uint64_t point;
+	struct drm_i915_gem_execbuffer_ext_timeline_fences ext = {
+		.base.name = DRM_I915_GEM_EXECBUFFER_EXT_TIMELINE_FENCES,
+		.fence_count = 1,
+		.handles_ptr = (uintptr_t)&fence,
+		.values_ptr = (uintptr_t)&point,
+	};
+	struct drm_syncobj_timeline_wait wait = {
+		.points = (uintptr_t)&point, .count_handles = 1,
+	};
+	struct drm_i915_gem_execbuffer2 eb;
+	struct ordered o;
+	int value = 0;
+
+	ASSERT_EQ(0, getparam(self->fd, I915_PARAM_HAS_EXEC_TIMELINE_FENCES, &value));
+	EXPECT_EQ(1, value);
+	ASSERT_EQ(0, ordered_init(self->fd, &o, 0x5252));
+	wait.handles = (uintptr_t)&o.syncobj;
+	eb = ordered_store(&o, I915_EXEC_USE_EXTENSIONS);
+	eb.cliprects_ptr = (uintptr_t)&ext;
+	/*
+	 * Waiting for a point of an empty timeline; waiting for and signalling
+	 * the same point; an unknown extension; an unreadable values array; the
+	 * extension with a fence array.
+	 */
+	fence = (struct drm_i915_gem_exec_fence){ o.syncobj, I915_EXEC_FENCE_WAIT };
+	point = 1;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	fence.flags = I915_EXEC_FENCE_WAIT | I915_EXEC_FENCE_SIGNAL;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	fence.flags = I915_EXEC_FENCE_SIGNAL;
+	ext.base.name = 1;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	ext.base.name = DRM_I915_GEM_EXECBUFFER_EXT_TIMELINE_FENCES;
+	ext.values_ptr = 8;
+	EXPECT_EQ(-EFAULT, execbuf(self->fd, &eb));
+	ext.values_ptr = (uintptr_t)&point;
+	eb.flags |= I915_EXEC_FENCE_ARRAY;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	/* None of them signalled anything. */
+	EXPECT_EQ(0, timeline_point(self->fd, o.syncobj, submitted));
+
+	/* A spinner signals point 2... */
+	eb = ordered_spinner(&o, I915_EXEC_USE_EXTENSIONS);
+	eb.cliprects_ptr = (uintptr_t)&ext;
+	point = 2;
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	EXPECT_EQ(2, timeline_point(self->fd, o.syncobj, submitted));
+	EXPECT_EQ(0, timeline_point(self->fd, o.syncobj, 0));
+	wait.timeout_nsec = now_ns() + 100 * 1000 * 1000;
+	EXPECT_EQ(-ETIME, do_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &wait));
+	/* ...point 3 is not on the timeline yet... */
+	eb = ordered_store(&o, I915_EXEC_USE_EXTENSIONS);
+	eb.cliprects_ptr = (uintptr_t)&ext;
+	fence.flags = I915_EXEC_FENCE_WAIT;
+	point = 3;
+	EXPECT_EQ(-EINVAL, execbuf(self->fd, &eb));
+	/* ...and a store on the other engine waits for point 1, which point 2 covers. */
+	point = 1;
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	usleep(200 * 1000);
+	EXPECT_EQ(0, o.tmap[0]);
+	ordered_end_spinner(&o);
+	point = 2;
+	wait.timeout_nsec = now_ns() + 10ll * 1000 * 1000 * 1000;
+	EXPECT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &wait));
+	EXPECT_EQ(2, timeline_point(self->fd, o.syncobj, 0));
+	EXPECT_EQ(0, gem_wait(self->fd, o.target, -1));
+	EXPECT_EQ(0x5252, o.tmap[0]);
+	ordered_fini(self->fd, &o);
 }
 
 TEST_HARNESS_MAIN

@@ -5,7 +5,10 @@
 //! C header: [`include/drm/drm_syncobj.h`](srctree/include/drm/drm_syncobj.h)
 
 use crate::{
-    dma_buf::fence::Fence,
+    dma_buf::{
+        fence::Fence,
+        fence_chain::ChainAllocation, //
+    },
     drm::{
         self,
         file::DriverFile,
@@ -111,15 +114,30 @@ impl SyncObj {
         // takes its own reference.
         unsafe { bindings::drm_syncobj_replace_fence(self.as_raw(), fence) };
     }
+
+    /// Adds `fence` as timeline point `point` (waking its waiters), in the chain node `chain`.
+    ///
+    /// The point should be after the last one: otherwise the chain starts a new timeline and
+    /// waits for points before it no longer work (the C code only logs it).
+    pub fn add_point(&self, chain: ChainAllocation, fence: &Fence, point: u64) {
+        // SAFETY: The object is valid; `chain` is an unused node the call takes over; the chain
+        // takes its own reference on `fence`.
+        unsafe {
+            bindings::drm_syncobj_add_point(self.as_raw(), chain.into_raw(), fence.as_raw(), point)
+        };
+    }
 }
 
 #[macros::kunit_tests(rust_drm_syncobj)]
 mod tests {
     use super::*;
-    use crate::dma_buf::fence::{
-        FenceAllocation,
-        FenceContext,
-        FenceNames, //
+    use crate::dma_buf::{
+        fence::{
+            FenceAllocation,
+            FenceContext,
+            FenceNames, //
+        },
+        fence_chain, //
     };
 
     static NAMES: FenceNames = FenceNames {
@@ -148,6 +166,49 @@ mod tests {
         assert!(held.is_signaled());
         a.signal(None);
         assert!(empty.fence().ok_or(EINVAL)?.is_signaled());
+        Ok(())
+    }
+
+    #[test]
+    fn timeline_points_are_found_until_collected() -> Result {
+        let ctx = FenceContext::new(&NAMES);
+        let a = FenceAllocation::new(GFP_KERNEL)?.init(&ctx);
+        let b = FenceAllocation::new(GFP_KERNEL)?.init(&ctx);
+        let timeline = SyncObj::new(None)?;
+        timeline.add_point(ChainAllocation::new()?, a.fence(), 1);
+        timeline.add_point(ChainAllocation::new()?, b.fence(), 3);
+        let head = timeline.fence().ok_or(EINVAL)?;
+        assert_eq!(head.seqno(), 3);
+
+        let seqno = |p| fence_chain::find_point(head.clone(), p).map(|f| f.map(|f| f.seqno()));
+        assert_eq!(seqno(0), Ok(Some(3)));
+        assert_eq!(seqno(1), Ok(Some(1)));
+        // A point between two nodes is reached by the later one.
+        assert_eq!(seqno(2), Ok(Some(3)));
+        assert_eq!(seqno(4), Err(EINVAL));
+
+        a.signal(None);
+        let point1 = fence_chain::find_point(head.clone(), 1)?;
+        // Signalled and collected: nothing left to wait for.
+        assert!(point1.is_none());
+        assert!(!head.is_signaled());
+        b.signal(None);
+        assert!(head.is_signaled());
+
+        // A fence that is no chain has only point 0.
+        let c = FenceAllocation::new(GFP_KERNEL)?.init(&ctx);
+        let plain: ARef<Fence> = c.fence().into();
+        assert_eq!(
+            fence_chain::find_point(plain.clone(), 1).err(),
+            Some(EINVAL)
+        );
+        assert_eq!(
+            fence_chain::find_point(plain, 0)?.map(|f| f.seqno()),
+            Some(c.fence().seqno())
+        );
+        c.signal(None);
+        // An allocation never added is simply freed.
+        drop(ChainAllocation::new()?);
         Ok(())
     }
 }
