@@ -18,7 +18,10 @@ use kernel::{
 
 #[cfg(CONFIG_KUNIT)]
 use crate::request::Backing;
-use crate::request::Mapping;
+use crate::{
+    registers::Registers,
+    request::Mapping, //
+};
 
 /// GPU addresses are 48 bits, sign-extended to 64 ("canonical").
 const ADDR_MASK: u64 = (1 << 48) - 1;
@@ -35,7 +38,13 @@ mod op {
     pub(super) const ARB_ENABLE: u32 = 1;
     pub(super) const MI_BATCH_BUFFER_END: u32 = 0x0a;
     pub(super) const MI_STORE_DATA_IMM: u32 = 0x20;
+    pub(super) const MI_MATH: u32 = 0x1a;
     pub(super) const MI_LOAD_REGISTER_IMM: u32 = 0x22;
+    pub(super) const MI_STORE_REGISTER_MEM: u32 = 0x24;
+    pub(super) const MI_LOAD_REGISTER_MEM: u32 = 0x29;
+    pub(super) const MI_LOAD_REGISTER_REG: u32 = 0x2a;
+    /// `MI_*_REGISTER_*`: the register offset field, bits 22:2.
+    pub(super) const REGISTER_MASK: u32 = 0x7f_fffc;
     pub(super) const MI_FLUSH_DW: u32 = 0x26;
     pub(super) const MI_BATCH_BUFFER_START: u32 = 0x31;
     pub(super) const MI_COND_BATCH_BUFFER_END: u32 = 0x36;
@@ -204,6 +213,8 @@ pub(crate) struct Cursor {
     ip: Option<u64>,
     /// Where a second-level batch returns to.
     ret: Option<u64>,
+    /// The registers, as the batch left them.
+    regs: Registers,
 }
 
 /// What the engine tells the streamer at a point where it asks.
@@ -232,12 +243,20 @@ struct Streamer<'a, F> {
     vm: AddressSpace<'a>,
     /// Where a second-level batch returns to.
     ret: Option<u64>,
+    regs: Registers,
+    /// Where the engine's registers start.
+    mmio_base: u32,
     /// Says whether the batch must stop, and why.
     stop: F,
     since_check: u32,
     /// Whether `MI_ARB_CHECK` is an arbitration point (`MI_ARB_ON_OFF` turns that off). A batch
     /// yields only with it on, so it is on whenever a batch resumes.
     arbitration: bool,
+}
+
+/// The register offset in a `MI_*_REGISTER_*` dword.
+fn register(dword: u32) -> u32 {
+    dword & op::REGISTER_MASK
 }
 
 /// Joins two dwords into an address.
@@ -282,7 +301,7 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
     fn run(&mut self, mut ip: u64, cursor: &mut Cursor) -> Result<Outcome> {
         loop {
             if self.check(Point::Command)? == Control::Handoff {
-                return Ok(Self::stop(cursor, ip, self.ret));
+                return Ok(self.stop(cursor, ip));
             }
             let header = self.vm.read_u32(ip)?;
             let len = match header >> 29 {
@@ -294,7 +313,7 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
                 Next::Dwords(n) => ip = ip.checked_add(4 * u64::from(n)).ok_or(EFAULT)?,
                 Next::Jump(to) => {
                     if self.check(Point::Jump)? == Control::Handoff {
-                        return Ok(Self::stop(cursor, to, self.ret));
+                        return Ok(self.stop(cursor, to));
                     }
                     ip = to;
                 }
@@ -302,15 +321,20 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
                     Some(to) => ip = to,
                     None => return Ok(Outcome::Done),
                 },
-                Next::Yield => return Ok(Self::stop(cursor, ip + 4, self.ret)),
-                Next::Retry => return Ok(Self::stop(cursor, ip, self.ret)),
+                Next::Yield => return Ok(self.stop(cursor, ip + 4)),
+                Next::Retry => return Ok(self.stop(cursor, ip)),
             }
         }
     }
 
-    /// Records where to resume: at `ip`, returning to `ret` at the end of a second-level batch.
-    fn stop(cursor: &mut Cursor, ip: u64, ret: Option<u64>) -> Outcome {
-        *cursor = Cursor { ip: Some(ip), ret };
+    /// Records where to resume: at `ip`, with the registers and the return address of a
+    /// second-level batch as they are.
+    fn stop(&self, cursor: &mut Cursor, ip: u64) -> Outcome {
+        *cursor = Cursor {
+            ip: Some(ip),
+            ret: self.ret,
+            regs: self.regs,
+        };
         Outcome::Yielded
     }
 
@@ -347,10 +371,47 @@ impl<F: FnMut(Point) -> Result<Control>> Streamer<'_, F> {
                 }
             }
             op::MI_LOAD_REGISTER_IMM => {
-                // Register writes have no effect on a software engine (BCS_SWCTRL tiling bits
-                // are refused at the blit); only the length must be whole pairs.
+                // Pairs of a register and its value. Other registers than the modelled ones
+                // have no effect (BCS_SWCTRL tiling bits are refused at the blit).
                 if len % 2 == 0 {
                     return Err(EINVAL);
+                }
+                for i in 0..len / 2 {
+                    let at = ip + 4 + 8 * u64::from(i);
+                    let reg = register(self.vm.read_u32(at)?);
+                    let value = self.vm.read_u32(at + 4)?;
+                    self.regs.write(self.mmio_base, reg, value);
+                }
+            }
+            op::MI_LOAD_REGISTER_MEM | op::MI_STORE_REGISTER_MEM => {
+                // Gen 8: the register, then the dword's address.
+                if len != 4 {
+                    return Err(EINVAL);
+                }
+                let [_, reg, lo, hi] = self.dwords::<4>(ip)?;
+                let (reg, at) = (register(reg), addr(lo & !3, hi));
+                if opcode == op::MI_LOAD_REGISTER_MEM {
+                    let value = self.vm.read_u32(at)?;
+                    self.regs.write(self.mmio_base, reg, value);
+                } else {
+                    let value = self.regs.read(self.mmio_base, reg)?;
+                    self.vm.write_u32(at, value)?;
+                }
+            }
+            op::MI_LOAD_REGISTER_REG => {
+                // The source register, then the destination.
+                if len != 3 {
+                    return Err(EINVAL);
+                }
+                let [_, src, dst] = self.dwords::<3>(ip)?;
+                let value = self.regs.read(self.mmio_base, register(src))?;
+                self.regs.write(self.mmio_base, register(dst), value);
+            }
+            op::MI_MATH => {
+                // One ALU instruction per dword after the header.
+                for i in 1..len {
+                    let instruction = self.vm.read_u32(ip + 4 * u64::from(i))?;
+                    self.regs.alu(instruction)?;
                 }
             }
             op::MI_FLUSH_DW => {
@@ -504,20 +565,23 @@ fn semaphore_passes(header: u32, value: u32, data: u32) -> Result<bool> {
     })
 }
 
-/// Runs the batch at `batch` in the address space `maps` (sorted by start address), from where
-/// `cursor` says, until it ends or yields. `stop` is asked regularly, and at every jump and
+/// Runs the batch at `batch` in the address space `maps` (sorted by start address), on an engine
+/// whose registers start at `mmio_base`, from where `cursor` says, until it ends or yields. `stop` is asked regularly, and at every jump and
 /// arbitration point, whether to go on; its error ends the batch, its [`Control::Yield`] at an
 /// arbitration point and its [`Control::Handoff`] anywhere but at a [`Point::Within`] stop it
 /// there, `cursor` recording where to resume.
 pub(crate) fn execute(
     maps: &[Mapping],
     batch: u64,
+    mmio_base: u32,
     cursor: &mut Cursor,
     stop: impl FnMut(Point) -> Result<Control>,
 ) -> Result<Outcome> {
     let mut s = Streamer {
         vm: AddressSpace::new(maps),
         ret: cursor.ret,
+        regs: cursor.regs,
+        mmio_base,
         stop,
         since_check: 0,
         arbitration: true,
@@ -546,6 +610,8 @@ mod tests {
         faux,
     };
 
+    /// The render engine's registers.
+    const RCS_BASE: u32 = 0x2000;
     const MI_NOOP: u32 = 0;
     const MI_ARB_CHECK: u32 = 0x0280_0000;
     const MI_ARB_OFF: u32 = 0x0400_0000;
@@ -640,7 +706,7 @@ mod tests {
 
     /// Runs a batch to its end, never yielding.
     fn run_all(maps: &[Mapping], batch: u64) -> Result {
-        let r = execute(maps, batch, &mut Cursor::default(), |_| {
+        let r = execute(maps, batch, RCS_BASE, &mut Cursor::default(), |_| {
             Ok(Control::Continue)
         })?;
         assert_eq!(r, Outcome::Done);
@@ -692,6 +758,74 @@ mod tests {
             MI_BATCH_BUFFER_END,
         ])?;
         assert_eq!(s.get(DATA)?, 5);
+        Ok(())
+    }
+
+    #[test]
+    fn registers_load_add_and_store() -> Result {
+        const LRI: u32 = 0x1100_0001;
+        const LRM: u32 = 0x1480_0002;
+        const SRM: u32 = 0x1200_0002;
+        const LRR: u32 = 0x1500_0001;
+        const MATH_4: u32 = 0x0d00_0003;
+        const GPR0: u32 = RCS_BASE + 0x600;
+        let s = Space::new(c"vi915-kunit-cmd-registers")?;
+        s.put(DATA, &[40, 0])?;
+        s.run(&[
+            // GPR0 = 40 from memory (both halves); GPR1's low half = 2 by immediate, and
+            // copied into its high half.
+            LRM,
+            GPR0,
+            lo(DATA),
+            hi(DATA),
+            LRM,
+            GPR0 + 4,
+            lo(DATA + 4),
+            hi(DATA + 4),
+            LRI,
+            GPR0 + 8,
+            2,
+            LRR,
+            GPR0 + 8,
+            GPR0 + 12,
+            // GPR2 = GPR0 + GPR1.
+            MATH_4,
+            0x0800_8000,
+            0x0800_8401,
+            0x1000_0000,
+            0x1800_0831,
+            SRM,
+            GPR0 + 16,
+            lo(DATA + 16),
+            hi(DATA + 16),
+            SRM,
+            GPR0 + 20,
+            lo(DATA + 20),
+            hi(DATA + 20),
+            MI_BATCH_BUFFER_END,
+        ])?;
+        assert_eq!(s.get(DATA + 16)?, 42);
+        assert_eq!(s.get(DATA + 20)?, 2);
+        // Storing a register vi915 does not model fails the batch; so does a bad ALU operand.
+        assert_eq!(
+            s.run(&[
+                SRM,
+                RCS_BASE + 0x358,
+                lo(DATA),
+                hi(DATA),
+                MI_BATCH_BUFFER_END
+            ]),
+            Err(EINVAL)
+        );
+        assert_eq!(
+            s.run(&[0x0d00_0000, 0x0800_0000, MI_BATCH_BUFFER_END]),
+            Err(EINVAL)
+        );
+        // A store into a read-only object faults.
+        assert_eq!(
+            s.run(&[SRM, GPR0, lo(RO), hi(RO), MI_BATCH_BUFFER_END]),
+            Err(EFAULT)
+        );
         Ok(())
     }
 
@@ -846,7 +980,7 @@ mod tests {
             &[MI_ARB_CHECK, MI_BATCH_BUFFER_START, lo(BATCH), hi(BATCH)],
         )?;
         let (mut asked, mut arbitrations) = (0, 0);
-        let r = execute(&s.maps, BATCH, &mut Cursor::default(), |point| {
+        let r = execute(&s.maps, BATCH, RCS_BASE, &mut Cursor::default(), |point| {
             asked += 1;
             if point == Point::Arbitration {
                 arbitrations += 1;
@@ -875,7 +1009,7 @@ mod tests {
         ];
         s.put(BATCH, &batch)?;
         let mut arbitrations = 0;
-        let r = execute(&s.maps, BATCH, &mut Cursor::default(), |point| {
+        let r = execute(&s.maps, BATCH, RCS_BASE, &mut Cursor::default(), |point| {
             if point == Point::Arbitration {
                 arbitrations += 1;
             }
@@ -908,7 +1042,7 @@ mod tests {
         let mut cursor = Cursor::default();
         // Asked at the start, then at the jump: hand off there.
         let mut asked = 0;
-        let r = execute(&s.maps, BATCH, &mut cursor, |_| {
+        let r = execute(&s.maps, BATCH, RCS_BASE, &mut cursor, |_| {
             asked += 1;
             Ok(if asked == 2 {
                 Control::Handoff
@@ -918,7 +1052,9 @@ mod tests {
         })?;
         assert_eq!(r, Outcome::Yielded);
         assert_eq!((s.get(DATA)?, s.get(DATA + 4)?), (1, 0));
-        let r = execute(&s.maps, BATCH, &mut cursor, |_| Ok(Control::Continue))?;
+        let r = execute(&s.maps, BATCH, RCS_BASE, &mut cursor, |_| {
+            Ok(Control::Continue)
+        })?;
         assert_eq!(r, Outcome::Done);
         assert_eq!((s.get(DATA)?, s.get(DATA + 4)?), (1, 2));
         Ok(())
@@ -948,7 +1084,7 @@ mod tests {
             s.put(DATA, &[0])?;
             let mut cursor = Cursor::default();
             // Told to yield at its first arbitration point, which only a wait has.
-            let r = execute(&s.maps, BATCH, &mut cursor, |point| {
+            let r = execute(&s.maps, BATCH, RCS_BASE, &mut cursor, |point| {
                 Ok(if point == Point::Arbitration {
                     Control::Yield
                 } else {
@@ -965,7 +1101,9 @@ mod tests {
                 // It waits at the semaphore: it passes once the value is changed (6 > 5, or
                 // 4 for <, != passing with either).
                 s.put(sem, &[if op == 2 { 4 } else { 6 }])?;
-                let r = execute(&s.maps, BATCH, &mut cursor, |_| Ok(Control::Continue))?;
+                let r = execute(&s.maps, BATCH, RCS_BASE, &mut cursor, |_| {
+                    Ok(Control::Continue)
+                })?;
                 assert_eq!((r, s.get(DATA)?), (Outcome::Done, 1));
             }
         }
@@ -978,7 +1116,7 @@ mod tests {
         ];
         s.put(BATCH, &batch)?;
         let mut asked = 0;
-        let r = execute(&s.maps, BATCH, &mut Cursor::default(), |point| {
+        let r = execute(&s.maps, BATCH, RCS_BASE, &mut Cursor::default(), |point| {
             assert_ne!(point, Point::Arbitration);
             asked += 1;
             if asked == 100 {
@@ -1020,7 +1158,7 @@ mod tests {
         let mut cursor = Cursor::default();
         let mut seen = KVec::new();
         let step = |cursor: &mut Cursor| {
-            execute(&s.maps, BATCH, cursor, |point| {
+            execute(&s.maps, BATCH, RCS_BASE, cursor, |point| {
                 Ok(if point == Point::Arbitration {
                     Control::Yield
                 } else {

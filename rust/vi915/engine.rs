@@ -95,6 +95,15 @@ impl EngineId {
         }) as u16
     }
 
+    /// Where the engine's registers start, as on gen 8 (IGT's table of them, used when sysfs
+    /// has no `mmio_base`).
+    pub(crate) fn mmio_base(self) -> u32 {
+        match self {
+            EngineId::Rcs0 => 0x2000,
+            EngineId::Bcs0 => 0x22000,
+        }
+    }
+
     /// The name of the engine's class in fdinfo (`drm-engine-<name>`), as i915 has it.
     pub(crate) fn class_name(self) -> &'static str {
         match self {

@@ -272,7 +272,8 @@ impl Request {
         }
         // Not held while the batch runs: `arbitrate` takes the engine's locks.
         let mut cursor = *self.cursor.lock();
-        let outcome = cmd::execute(&self.maps, self.batch, &mut cursor, arbitrate);
+        let mmio_base = self.ring_slot.timeline().engine.id.mmio_base();
+        let outcome = cmd::execute(&self.maps, self.batch, mmio_base, &mut cursor, arbitrate);
         *self.cursor.lock() = cursor;
         outcome
     }

@@ -24,6 +24,7 @@ mod ioctls;
 mod params;
 mod purge;
 mod query;
+mod registers;
 mod request;
 mod stats;
 mod sysfs;
