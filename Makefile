@@ -9,6 +9,8 @@
 #   make check      build, boot the guest and run every test
 #   make conformance  build, boot the guest and run the surveyed IGT list
 #                   (igt/expectations.txt and igt/conformance.txt)
+#   make survey TESTS="BINARY..."  run those IGT binaries whole in that guest and
+#                   print their subtests as list lines, to extend the lists
 #   make guest CMD="..."  run CMD as root in the guest with vi915 loaded
 #   make bench      build the perf kernel and run the benchmarks in one guest
 #   make stress     build, boot the guest and run the long stress tests
@@ -19,7 +21,7 @@
 #   make fmt        check rustfmt on the driver and the kernel-crate additions
 #   make docs       build Documentation/vi915 (warnings fail)
 
-.PHONY: all build run check conformance guest bench stress oldest guard fmt docs clean
+.PHONY: all build run check conformance survey guest bench stress oldest guard fmt docs clean
 
 all: build
 
@@ -34,6 +36,9 @@ check: build
 
 conformance: build
 	@scripts/check.sh conformance
+
+survey: build
+	@scripts/check.sh survey $(TESTS)
 
 # CMD is passed on literally ($(value ...), single-quoted), not expanded by make.
 guest: build

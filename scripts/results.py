@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Reads a `make check` guest run and decides it.
 
-Usage: results.py [--igt-only] RUNDIR [EXPECTATIONS...]
+Usage: results.py [--igt-only | --survey] RUNDIR [EXPECTATIONS...]
 
 Counts KUnit cases, kselftest cases and IGT subtests; compares IGT with the
 expectations files (a subtest may do better than expected, never worse); scans
@@ -11,6 +11,8 @@ subtest's result and a tally per IGT binary, then a last line 'N passed,
 N failed, N skipped'. Exits 1 if anything failed. Without EXPECTATIONS (make
 stress), only the kselftests that ran, the kernel log and kmemleak are
 judged. --igt-only (make conformance): no kselftest was meant to run.
+--survey (make survey): every IGT log's subtests are printed as list lines,
+those already in EXPECTATIONS marked so, and not judged.
 
 An expectation line is `TEST@SUBTEST OUTCOME [i915:OUTCOME]` (`TEST` alone
 for a binary without subtests): the result the subtest must at least reach on
@@ -152,7 +154,10 @@ def read_expectations(paths):
                 line = line.split("#", 1)[0].strip()
                 if not line:
                     continue
-                key, outcome, *rest = line.split()
+                fields = line.split()
+                if len(fields) < 2:
+                    sys.exit(f"{path}:{n}: a subtest needs an outcome: SUBTEST OUTCOME")
+                key, outcome, *rest = fields
                 if outcome not in RANK:
                     sys.exit(f"{path}:{n}: unknown outcome {outcome}")
                 if key in expected:
@@ -237,9 +242,28 @@ def judge_igt(t, out, paths):
               f"{n['short']} short of i915")
 
 
+def survey_igt(out, paths):
+    """Prints the subtests of every IGT log in out/igt as list lines, with a comment where they
+    are listed already, and the binaries that did not finish."""
+    expected, _, _ = read_expectations(paths)
+    logs = os.path.join(out, "igt")
+    for name in sorted(os.listdir(logs)) if os.path.isdir(logs) else []:
+        test = name[: -len(".log")]
+        text = open(os.path.join(logs, name), errors="replace").read()
+        if not re.search(r"^(SUCCESS|SKIP|FAIL|CRASH|TIMEOUT|NOTRUN)\b", text, re.M) and \
+                "Subtest" in text:
+            print(f"# {test}: did not finish (killed after the guest's per-binary timeout?)")
+        for sub, outcome, raw in igt_subtests(os.path.join(logs, name)):
+            key = test if sub is None else f"{test}@{sub}"
+            listed = expected.get(key)
+            note = f"  # listed: {listed}" if listed else ""
+            print(f"{key} {outcome}{note}" + ("" if raw in IGT_RESULT else f"  # IGT: {raw}"))
+
+
 def main():
     args = sys.argv[1:]
-    igt_only = bool(args) and args[0] == "--igt-only"
+    igt_only = bool(args) and args[0] in ("--igt-only", "--survey")
+    survey = igt_only and args[0] == "--survey"
     if igt_only:
         args = args[1:]
     if not args:
@@ -275,7 +299,9 @@ def main():
         if rc not in ("0", "4"):  # 4 is KSFT_SKIP
             t.problem(f"kselftest {test} exited {rc}")
 
-    if expectations:
+    if survey:
+        survey_igt(out, expectations)
+    elif expectations:
         judge_igt(t, out, expectations)
 
     for log in ("serial.log", "out/dmesg.txt"):
