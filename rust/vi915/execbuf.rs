@@ -232,7 +232,7 @@ pub(crate) fn execbuffer2(
                 }
             }
             None => {
-                let pages = e.obj.pin_pages()?;
+                let pages = gem::pin_pages(&e.obj)?;
                 // i915 now holds the pages: a later DONTNEED keeps them until the shrinker runs.
                 e.obj.attach();
                 Backing::Shmem(pages)

@@ -211,6 +211,13 @@ pub(crate) fn lookup(file: &File, handle: u32) -> Result<ARef<Object>> {
     Object::lookup_handle(file, handle)
 }
 
+/// Pins a shmem object's pages. Like i915, reports shmem's `ENOSPC` (no memory to charge the
+/// pages to) as `ENOMEM`: `ENOSPC` means no room in an address space.
+pub(crate) fn pin_pages(obj: &Object) -> Result<Pages> {
+    obj.pin_pages()
+        .map_err(|e| if e == ENOSPC { ENOMEM } else { e })
+}
+
 /// Returns the object's reservation object.
 pub(crate) fn resv(obj: &Object) -> &DmaResv {
     obj.resv()

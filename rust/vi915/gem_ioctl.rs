@@ -70,7 +70,7 @@ fn range_overflows(offset: u64, size: u64, limit: u64) -> bool {
 /// Copies between an object's pages and userspace: `[offset, offset + size)` of `obj` to or from
 /// `data`, page by page.
 fn copy_user(obj: &Object, offset: u64, size: u64, data: u64, to_user: bool) -> Result {
-    let pages = obj.pin_pages()?;
+    let pages = gem::pin_pages(obj)?;
     let mut done = 0;
     while done < size {
         let at = offset + done;
@@ -322,7 +322,7 @@ impl Vi915File {
                 // The shrinker may drop the pins while the object is idle.
                 purge::make_reclaimable(dev, &obj, &*gem::resv(&obj).lock()?)?;
             }
-            None => drop(obj.pin_pages()?),
+            None => drop(gem::pin_pages(&obj)?),
         }
         obj.attach();
         Ok(0)
