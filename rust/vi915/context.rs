@@ -55,6 +55,9 @@ pub(crate) struct Params {
     /// on, closing a persistent context leaves its requests running, as i915 does; the
     /// heartbeat still resets one that hangs.
     pub(crate) persistent: bool,
+    /// Its address space: its own, or one of its file's (`I915_CONTEXT_PARAM_VM`, set before
+    /// first use), which other contexts may share.
+    pub(crate) vm: Arc<Vm>,
     /// The user engine map (`I915_CONTEXT_PARAM_ENGINES`), if one was set.
     pub(crate) engines: Option<Arc<EngineMap>>,
 }
@@ -74,8 +77,6 @@ pub(crate) struct EngineMap {
 pub(crate) struct Context {
     /// The id userspace names it by (0 for the file's default context).
     pub(crate) id: u32,
-    /// Its address space, private to it.
-    pub(crate) vm: Arc<Vm>,
     #[pin]
     pub(crate) params: Mutex<Params>,
     /// Set on first use: the engine map cannot change afterwards.
@@ -114,8 +115,8 @@ impl Context {
                 timelines: [timeline(EngineId::Rcs0)?, timeline(EngineId::Bcs0)?],
                 record <- Record::new(client.clone()),
                 busy: busy.clone(),
-                vm: Vm::new()?,
                 params <- new_mutex!(Params {
+                    vm: Vm::new()?,
                     bannable: true,
                     recoverable: true,
                     no_error_capture: false,
@@ -174,6 +175,24 @@ impl Context {
         if self.record.mark_guilty(bannable, recoverable) {
             self.kick_engines();
         }
+    }
+
+    /// Returns the context's address space.
+    pub(crate) fn vm(&self) -> Arc<Vm> {
+        self.params.lock().vm.clone()
+    }
+
+    /// Gives the context address space `vm` (`I915_CONTEXT_PARAM_VM`): [`EINVAL`] once it was
+    /// used, as i915 allows it only before.
+    pub(crate) fn set_vm(&self, vm: Arc<Vm>) -> Result {
+        // Checked under the lock: a first use marks the context used before it reads the
+        // address space under the lock, so it either sees `vm` or makes this fail.
+        let mut p = self.params.lock();
+        if self.used.load(Relaxed) {
+            return Err(EINVAL);
+        }
+        p.vm = vm;
+        Ok(())
     }
 
     /// Marks the context used and returns its engine map.

@@ -54,7 +54,7 @@ impl Vi915File {
                     if ext.param.ctx_id != 0 {
                         return Err(EINVAL);
                     }
-                    ctx.set_param(&ext.param)
+                    set_param(file, &ctx, &ext.param)
                 }
                 // CLONE was removed from i915; nothing else exists.
                 _ => Err(EINVAL),
@@ -113,7 +113,15 @@ impl Vi915File {
         args: &mut uapi::drm_i915_gem_context_param,
         file: &File,
     ) -> Result<u32> {
-        file.inner().context(args.ctx_id)?.get_param(args)?;
+        let ctx = file.inner().context(args.ctx_id)?;
+        if args.param == u64::from(uapi::I915_CONTEXT_PARAM_VM) {
+            // A new id for the context's address space, each time (as i915 does).
+            ctx.used.store(true, Relaxed);
+            args.value = u64::from(file.inner().add_vm(ctx.vm())?);
+            args.size = 0;
+            return Ok(0);
+        }
+        ctx.get_param(args)?;
         Ok(0)
     }
 
@@ -124,7 +132,22 @@ impl Vi915File {
         args: &mut uapi::drm_i915_gem_context_param,
         file: &File,
     ) -> Result<u32> {
-        file.inner().context(args.ctx_id)?.set_param(args)?;
+        let ctx = file.inner().context(args.ctx_id)?;
+        set_param(file, &ctx, args)?;
         Ok(0)
     }
+}
+
+/// Applies a `CONTEXT_SETPARAM` or a create-time setparam extension to `ctx`, a context of
+/// `file`.
+fn set_param(file: &File, ctx: &Context, args: &uapi::drm_i915_gem_context_param) -> Result {
+    if args.param != u64::from(uapi::I915_CONTEXT_PARAM_VM) {
+        return ctx.set_param(args);
+    }
+    // An address space of the file, before first use, in i915's order of checks.
+    if ctx.used.load(Relaxed) || args.size != 0 {
+        return Err(EINVAL);
+    }
+    let id = u32::try_from(args.value).map_err(|_| ENOENT)?;
+    ctx.set_vm(file.inner().vm(id)?)
 }

@@ -344,9 +344,9 @@ impl drm::Driver for Vi915Driver {
             drm_i915_query, RENDER_ALLOW, Vi915File::query),
         (I915_GEM_VM_CREATE,
             wr::<uapi::drm_i915_gem_vm_control>(uapi::DRM_I915_GEM_VM_CREATE),
-            drm_i915_gem_vm_control, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_vm_control, RENDER_ALLOW, Vi915File::vm_create),
         (I915_GEM_VM_DESTROY,
             w::<uapi::drm_i915_gem_vm_control>(uapi::DRM_I915_GEM_VM_DESTROY),
-            drm_i915_gem_vm_control, RENDER_ALLOW, Vi915File::invalid),
+            drm_i915_gem_vm_control, RENDER_ALLOW, Vi915File::vm_destroy),
     }
 }

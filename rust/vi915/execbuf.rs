@@ -487,7 +487,8 @@ fn place(
     // The execbuffer's objects (id, entry), sorted by id, made the first time a soft-pinned
     // object is in the way of another.
     let mut mine: Option<KVVec<(u64, usize)>> = None;
-    let mut nodes = ctx.vm.nodes.lock();
+    let vm = ctx.vm();
+    let mut nodes = vm.nodes.lock();
     let pinned = u64::from(uapi::EXEC_OBJECT_PINNED);
     let mut moved = false;
     // Soft-pinned objects first, so that the others go around them.

@@ -11,6 +11,7 @@ use kernel::{
     new_mutex,
     prelude::*,
     sync::{
+        atomic::Relaxed,
         Arc,
         Mutex, //
     },
@@ -30,7 +31,8 @@ use crate::{
         Vi915Driver, //
     },
     engine::EngineId,
-    params, //
+    params,
+    vm::Vm, //
 };
 
 /// The state of one open DRM file.
@@ -39,6 +41,11 @@ pub(crate) struct Vi915File {
     /// The file's contexts, default context (id 0) first.
     #[pin]
     contexts: Mutex<KVec<Arc<Context>>>,
+    /// The address spaces it named with `VM_CREATE` or a `CONTEXT_GETPARAM` of
+    /// `I915_CONTEXT_PARAM_VM`, by id (1 and up). They hold no reference to contexts or
+    /// objects, so no cycle goes through them.
+    #[pin]
+    vms: Mutex<KVec<(u32, Arc<Vm>)>>,
     /// Its ban score.
     pub(crate) client: Arc<Client>,
     /// Its requests' time on the engines (fdinfo).
@@ -57,10 +64,15 @@ impl drm::file::DriverFile for Vi915File {
         let client = Client::new()?;
         let busy = Busy::new()?;
         let mut contexts = KVec::new();
-        contexts.push(Context::new(0, &dev.engines, &client, &busy)?, GFP_KERNEL)?;
+        let default = Context::new(0, &dev.engines, &client, &busy)?;
+        // i915 makes the default context whole at open: its engine map and address space can
+        // no longer change, as for a context already used.
+        default.used.store(true, Relaxed);
+        contexts.push(default, GFP_KERNEL)?;
         KBox::pin_init(
             try_pin_init!(Vi915File {
                 contexts <- new_mutex!(contexts),
+                vms <- new_mutex!(KVec::new()),
                 client,
                 busy,
             }),
@@ -92,6 +104,16 @@ impl PinnedDrop for Vi915File {
     }
 }
 
+/// The lowest id from 1 up that `taken` says is free (`ENOSPC` if none is), as i915 allocates
+/// context and address-space ids.
+fn lowest_free_id(taken: impl Fn(u32) -> bool) -> Result<u32> {
+    let mut id = 1u32;
+    while taken(id) {
+        id = id.checked_add(1).ok_or(ENOSPC)?;
+    }
+    Ok(id)
+}
+
 impl Vi915File {
     /// Returns context `id`: `ENOENT` if there is none.
     pub(crate) fn context(&self, id: u32) -> Result<Arc<Context>> {
@@ -109,10 +131,7 @@ impl Vi915File {
         make: impl FnOnce(u32) -> Result<Arc<Context>>,
     ) -> Result<u32> {
         let mut list = self.contexts.lock();
-        let mut id = 1;
-        while list.iter().any(|c| c.id == id) {
-            id = id.checked_add(1).ok_or(ENOSPC)?;
-        }
+        let id = lowest_free_id(|id| list.iter().any(|c| c.id == id))?;
         list.push(make(id)?, GFP_KERNEL)?;
         Ok(id)
     }
@@ -131,10 +150,44 @@ impl Vi915File {
         Ok(())
     }
 
-    /// Removes object `id` from the file's address spaces (its handle was closed).
+    /// Names address space `vm` with the lowest free id (1 and up), and returns the id.
+    pub(crate) fn add_vm(&self, vm: Arc<Vm>) -> Result<u32> {
+        let mut list = self.vms.lock();
+        let id = lowest_free_id(|id| list.iter().any(|(i, _)| *i == id))?;
+        list.push((id, vm), GFP_KERNEL)?;
+        Ok(id)
+    }
+
+    /// Returns address space `id`: `ENOENT` if there is none.
+    pub(crate) fn vm(&self, id: u32) -> Result<Arc<Vm>> {
+        self.vms
+            .lock()
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, vm)| vm.clone())
+            .ok_or(ENOENT)
+    }
+
+    /// Forgets the id of address space `id` (`ENOENT` if there is none); contexts using it keep
+    /// it.
+    pub(crate) fn remove_vm(&self, id: u32) -> Result {
+        let mut list = self.vms.lock();
+        let at = list.iter().position(|(i, _)| *i == id).ok_or(ENOENT)?;
+        let removed = list.remove(at)?;
+        // Freed, if it was the last reference, with the lock dropped.
+        drop(list);
+        drop(removed);
+        Ok(())
+    }
+
+    /// Removes object `id` from the file's address spaces (its handle was closed): those of its
+    /// contexts and those it names (the same one may be reached several times).
     pub(crate) fn unbind(&self, id: u64) {
         for ctx in self.contexts.lock().iter() {
-            ctx.vm.nodes.lock().remove(id);
+            ctx.vm().nodes.lock().remove(id);
+        }
+        for (_, vm) in self.vms.lock().iter() {
+            vm.nodes.lock().remove(id);
         }
     }
 }

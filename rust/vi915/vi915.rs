@@ -32,6 +32,7 @@ mod timeline;
 mod user;
 mod userptr;
 mod vm;
+mod vm_ioctl;
 
 use kernel::{
     drm,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * GEM objects, contexts and queries on vi915: data round trips through
- * pwrite/pread and mmap, i915's answers to bad input, and context parameter
- * calls that a fault in another one does not hold up.
+ * GEM objects, contexts, address spaces and queries on vi915: data round
+ * trips through pwrite/pread and mmap, i915's answers to bad input, context
+ * parameter calls that a fault in another one does not hold up, and address
+ * spaces shared between contexts.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -458,6 +459,112 @@ TEST_F(gem, dumb_buffers_are_objects)
 	EXPECT_EQ(-EINVAL, do_ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &dumb));
 	close(card);
 	EXPECT_EQ(objects, gem_object_count());
+}
+
+static uint32_t new_context(int fd)
+{
+	struct drm_i915_gem_context_create_ext c = {};
+
+	if (do_ioctl(fd, DRM_IOCTL_I915_GEM_CONTEXT_CREATE_EXT, &c))
+		return 0;
+	return c.ctx_id;
+}
+
+static int vm_control(int fd, unsigned long cmd, uint32_t id, uint32_t flags, uint64_t ext,
+		      uint32_t *out)
+{
+	struct drm_i915_gem_vm_control v = { .extensions = ext, .flags = flags, .vm_id = id };
+	int ret = do_ioctl(fd, cmd, &v);
+
+	if (out)
+		*out = v.vm_id;
+	return ret;
+}
+
+/* Runs an empty batch in ctx, presumed at offset (not soft-pinned): where it went. */
+static uint64_t placed_at(int fd, uint32_t ctx, uint32_t batch, uint64_t offset)
+{
+	struct drm_i915_gem_exec_object2 obj = { .handle = batch, .offset = offset };
+	struct drm_i915_gem_execbuffer2 eb = {
+		.buffers_ptr = (uintptr_t)&obj, .buffer_count = 1, .rsvd1 = ctx,
+	};
+
+	if (execbuf(fd, &eb))
+		return ~0ull;
+	gem_wait(fd, batch, -1);
+	return obj.offset;
+}
+
+TEST_F(gem, address_spaces_are_shared_by_id)
+{
+	const unsigned long create = DRM_IOCTL_I915_GEM_VM_CREATE;
+	const unsigned long destroy = DRM_IOCTL_I915_GEM_VM_DESTROY;
+	const uint64_t at = 48 << 20;
+	struct i915_user_extension unknown = { .name = 1 };
+	struct drm_i915_gem_context_param p = { .param = I915_CONTEXT_PARAM_VM };
+	struct drm_i915_gem_context_destroy d = {};
+	uint32_t batch = gem_create(self->fd, 4096), bbe = MI_BATCH_BUFFER_END;
+	uint32_t vm = 0, named, a, b, c, later;
+
+	ASSERT_EQ(0, gem_write(self->fd, batch, 0, &bbe, sizeof(bbe)));
+	/* Creating: unknown flags, an unreadable and an unknown extension. */
+	EXPECT_EQ(-EINVAL, vm_control(self->fd, create, 0, 1, 0, NULL));
+	EXPECT_EQ(-EFAULT, vm_control(self->fd, create, 0, 0, 8, NULL));
+	EXPECT_EQ(-EINVAL, vm_control(self->fd, create, 0, 0, (uintptr_t)&unknown, NULL));
+	ASSERT_EQ(0, vm_control(self->fd, create, 0xdead, 0, 0, &vm));
+	EXPECT_NE(0, vm);
+	/* Destroying: flags, extensions, ids that name nothing. */
+	EXPECT_EQ(-EINVAL, vm_control(self->fd, destroy, vm, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, vm_control(self->fd, destroy, vm, 0, 1, NULL));
+	EXPECT_EQ(-ENOENT, vm_control(self->fd, destroy, 0, 0, 0, NULL));
+	EXPECT_EQ(-ENOENT, vm_control(self->fd, destroy, vm + 1, 0, 0, NULL));
+
+	/* Two contexts given the address space share it; bad ids, sizes and contexts. */
+	a = new_context(self->fd);
+	b = new_context(self->fd);
+	c = new_context(self->fd);
+	ASSERT_EQ(0, context_set(self->fd, a, I915_CONTEXT_PARAM_VM, vm));
+	ASSERT_EQ(0, context_set(self->fd, b, I915_CONTEXT_PARAM_VM, vm));
+	EXPECT_EQ(-ENOENT, context_set(self->fd, c, I915_CONTEXT_PARAM_VM, vm + 1));
+	EXPECT_EQ(-ENOENT, context_set(self->fd, c, I915_CONTEXT_PARAM_VM, vm | 1ull << 32));
+	p.ctx_id = c;
+	p.value = vm;
+	p.size = 8;
+	EXPECT_EQ(-EINVAL, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CONTEXT_SETPARAM, &p));
+	EXPECT_EQ(-EINVAL, context_set(self->fd, 0, I915_CONTEXT_PARAM_VM, vm));
+	/* Placed in a, the batch keeps its place in b; c has an address space of its own. */
+	EXPECT_EQ(at, placed_at(self->fd, a, batch, at));
+	EXPECT_EQ(at, placed_at(self->fd, b, batch, 0));
+	EXPECT_EQ(0, placed_at(self->fd, c, batch, 0));
+	/* Once used, a context keeps its address space. */
+	EXPECT_EQ(-EINVAL, context_set(self->fd, a, I915_CONTEXT_PARAM_VM, vm));
+
+	/* Reading the parameter names the address space anew each time. */
+	p.ctx_id = a;
+	p.size = 0;
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CONTEXT_GETPARAM, &p));
+	named = p.value;
+	EXPECT_NE(vm, named);
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CONTEXT_GETPARAM, &p));
+	EXPECT_NE(named, p.value);
+	EXPECT_EQ(0, vm_control(self->fd, destroy, p.value, 0, 0, NULL));
+	/* The address space outlives its first id and its contexts. */
+	EXPECT_EQ(0, vm_control(self->fd, destroy, vm, 0, 0, NULL));
+	EXPECT_EQ(-ENOENT, vm_control(self->fd, destroy, vm, 0, 0, NULL));
+	d.ctx_id = a;
+	EXPECT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CONTEXT_DESTROY, &d));
+	d.ctx_id = b;
+	EXPECT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_CONTEXT_DESTROY, &d));
+	later = new_context(self->fd);
+	ASSERT_EQ(0, context_set(self->fd, later, I915_CONTEXT_PARAM_VM, named));
+	EXPECT_EQ(at, placed_at(self->fd, later, batch, 0));
+	/* Closing the handle takes the batch out of every address space of the file. */
+	gem_close(self->fd, batch);
+	batch = gem_create(self->fd, 4096);
+	ASSERT_EQ(0, gem_write(self->fd, batch, 0, &bbe, sizeof(bbe)));
+	EXPECT_EQ(at, placed_at(self->fd, later, batch, at));
+	gem_close(self->fd, batch);
+	/* The file's close frees the rest: kmemleak checks it. */
 }
 
 TEST_HARNESS_MAIN
