@@ -9,10 +9,7 @@
 # VI915_GUEST_TIMEOUT: the wall-clock limit in seconds.
 # VI915_GUEST_MEMORY: the guest's RAM, 3G unless set (QEMU's -m).
 # VI915_GUEST_KERNEL: the kernel configuration to boot, debug (default) or perf.
-# VI915_GUEST_APPEND: more kernel parameters. KASAN collects no allocation and
-# free stacks by default (kasan.stacktrace=off): saving two stack traces per
-# allocation under TCG doubles the cost of every ioctl that allocates. Append
-# kasan.stacktrace=on to get them in a report.
+# VI915_GUEST_APPEND: more kernel parameters.
 . "$(dirname "$0")/lib.sh"
 
 run=${1:?usage: guest.sh RUNDIR CMD [FILE...]}
@@ -51,7 +48,7 @@ set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	"${accel[@]}" -machine q35 -smp 2 -m "${VI915_GUEST_MEMORY:-3G}" -nographic -no-reboot \
 	-kernel "$kernel" \
-	-append "console=ttyS0 loglevel=5 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro init=/sbin/vi915-init panic=-1 kasan.fault=report kasan.stacktrace=off kunit.enable=1 movablecore=1G ${VI915_GUEST_APPEND:-}" \
+	-append "console=ttyS0 loglevel=5 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro init=/sbin/vi915-init panic=-1 kasan.fault=report kunit.enable=1 movablecore=1G ${VI915_GUEST_APPEND:-}" \
 	-fsdev local,id=root,path="${ROOTFS//,/,,}",security_model=none,readonly=on \
 	-device virtio-9p-pci,fsdev=root,mount_tag=rootfs \
 	-fsdev local,id=run,path="${run//,/,,}",security_model=none \
