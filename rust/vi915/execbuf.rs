@@ -111,11 +111,50 @@ struct Entry {
     seq: Option<Seq>,
 }
 
+/// The arrays an execbuffer works in, kept by its file from one execbuffer to the next.
+///
+/// Most execbuffers then allocate none of them. That matters most in the debug kernel, where
+/// KASAN and kmemleak save a stack trace at every allocation and every free.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// The user's object list.
+    list: KVVec<uapi::drm_i915_gem_exec_object2>,
+    /// Its distinct objects.
+    entries: KVVec<Entry>,
+    /// For each index of the list, the entry it names.
+    index_of: KVVec<usize>,
+}
+
+impl Scratch {
+    /// The most objects whose room a file keeps between execbuffers.
+    const KEPT: usize = 64;
+}
+
 /// Handles `EXECBUFFER2` and `EXECBUFFER2_WR`.
 pub(crate) fn execbuffer2(
     dev: &Vi915Device<kernel::drm::Registered>,
     args: &mut uapi::drm_i915_gem_execbuffer2,
     file: &File,
+) -> Result<u32> {
+    // A concurrent execbuffer of the same file finds the scratch taken and starts empty.
+    let mut scratch = core::mem::take(&mut *file.inner().scratch.lock());
+    let result = submit(dev, args, file, &mut scratch);
+    // The entries' references and pins go here, with no lock held.
+    scratch.entries.clear();
+    if scratch.list.capacity() <= Scratch::KEPT {
+        let previous = core::mem::replace(&mut *file.inner().scratch.lock(), scratch);
+        // Freed outside the lock: another execbuffer's scratch, given back first.
+        drop(previous);
+    }
+    result
+}
+
+/// Checks and submits one execbuffer, working in `scratch`'s arrays.
+fn submit(
+    dev: &Vi915Device<kernel::drm::Registered>,
+    args: &mut uapi::drm_i915_gem_execbuffer2,
+    file: &File,
+    scratch: &mut Scratch,
 ) -> Result<u32> {
     let count = args.buffer_count as usize;
     if !(1..=MAX_BUFFERS).contains(&count) {
@@ -139,7 +178,12 @@ pub(crate) fn execbuffer2(
     if (args.batch_start_offset | args.batch_len) & 7 != 0 {
         return Err(EINVAL);
     }
-    let mut list = user::read_array::<uapi::drm_i915_gem_exec_object2>(args.buffers_ptr, count)?;
+    let Scratch {
+        list,
+        entries,
+        index_of,
+    } = scratch;
+    user::read_array(list, args.buffers_ptr, count)?;
     if flags & u64::from(uapi::I915_EXEC_SECURE) != 0 {
         return Err(EPERM);
     }
@@ -168,7 +212,8 @@ pub(crate) fn execbuffer2(
     } else {
         count - 1
     };
-    let mut entries = KVVec::<Entry>::with_capacity(count, GFP_KERNEL)?;
+    entries.clear();
+    entries.reserve(count, GFP_KERNEL)?;
     for (i, e) in list.iter_mut().enumerate() {
         if i % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
             checkpoint()?;
@@ -217,7 +262,7 @@ pub(crate) fn execbuffer2(
             GFP_KERNEL,
         )?;
     }
-    let index_of = dedupe(&mut entries)?;
+    dedupe(entries, index_of)?;
 
     // Pin every object's pages, outside all locks (for a userptr, in the caller's address
     // space, which must be the one that created it).
@@ -240,9 +285,9 @@ pub(crate) fn execbuffer2(
         });
     }
 
-    let moved = place(&ctx, &list, &mut entries)?;
+    let moved = place(&ctx, list, entries)?;
     if flags & u64::from(uapi::I915_EXEC_NO_RELOC) == 0 || moved {
-        relocate(dev, &list, &index_of, &mut entries, flags)?;
+        relocate(dev, list, index_of, entries, flags)?;
     }
 
     if let Some(f) = in_fence {
@@ -287,7 +332,7 @@ pub(crate) fn execbuffer2(
     let published = publish(
         dev,
         &exec,
-        &entries,
+        entries,
         &timeline,
         allocation,
         &mut request,
@@ -324,15 +369,16 @@ pub(crate) fn execbuffer2(
 
 /// Merges the entries that name the same object (i915 does not reject duplicates) into the first
 /// of them, keeping the list's order, in O(n log n). Takes one entry per index of the user's list;
-/// returns, for each index, the entry it refers to.
-fn dedupe(entries: &mut KVVec<Entry>) -> Result<KVVec<usize>> {
+/// sets `index_of` to, for each index, the entry it refers to.
+fn dedupe(entries: &mut KVVec<Entry>, index_of: &mut KVVec<usize>) -> Result {
     let n = entries.len();
-    let mut index_of = KVVec::with_capacity(n, GFP_KERNEL)?;
+    index_of.clear();
+    index_of.reserve(n, GFP_KERNEL)?;
     for i in 0..n {
         index_of.push(i, GFP_KERNEL)?;
     }
     // By object, then by index: each object's first entry leads the run of its duplicates.
-    heapsort::sort_by_key(&mut index_of, |&i| (entries[i].obj.id, i));
+    heapsort::sort_by_key(index_of, |&i| (entries[i].obj.id, i));
     let mut lead = 0;
     for k in 0..n {
         let i = index_of[k];
@@ -358,7 +404,7 @@ fn dedupe(entries: &mut KVVec<Entry>) -> Result<KVVec<usize>> {
         }
     }
     entries.truncate(kept);
-    Ok(index_of)
+    Ok(())
 }
 
 /// Publishes the request under `exec`'s locks: collects its implicit dependencies (writers wait

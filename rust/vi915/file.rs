@@ -9,11 +9,13 @@ use kernel::{
     },
     fmt::Write,
     new_mutex,
+    new_spinlock,
     prelude::*,
     sync::{
         atomic::Relaxed,
         Arc,
-        Mutex, //
+        Mutex,
+        SpinLock, //
     },
     uaccess::{
         UserPtr,
@@ -31,6 +33,7 @@ use crate::{
         Vi915Driver, //
     },
     engine::EngineId,
+    execbuf::Scratch,
     params,
     vm::Vm, //
 };
@@ -50,6 +53,9 @@ pub(crate) struct Vi915File {
     pub(crate) client: Arc<Client>,
     /// Its requests' time on the engines (fdinfo).
     pub(crate) busy: Arc<Busy>,
+    /// The arrays of its last execbuffer, for the next one to reuse. Held only to swap them.
+    #[pin]
+    pub(crate) scratch: SpinLock<Scratch>,
 }
 
 /// A DRM file of the vi915 device.
@@ -75,6 +81,7 @@ impl drm::file::DriverFile for Vi915File {
                 vms <- new_mutex!(KVec::new()),
                 client,
                 busy,
+                scratch <- new_spinlock!(Scratch::default()),
             }),
             GFP_KERNEL,
         )

@@ -45,23 +45,26 @@ unsafe impl Pod for u32 {}
 // SAFETY: Integers.
 unsafe impl Pod for u64 {}
 
-/// Reads `count` values of `T` from userspace at `ptr` into a new vector.
+/// Reads `count` values of `T` from userspace at `ptr` into `v`, replacing what it held.
 ///
-/// The caller bounds `count`: this allocates `count` values.
-pub(crate) fn read_array<T: Pod>(ptr: u64, count: usize) -> Result<KVVec<T>> {
+/// The caller bounds `count`: `v` grows to hold `count` values.
+pub(crate) fn read_array<T: Pod>(v: &mut KVVec<T>, ptr: u64, count: usize) -> Result {
     let bytes = count.checked_mul(size_of::<T>()).ok_or(EINVAL)?;
-    let mut v = KVVec::<T>::with_capacity(count, GFP_KERNEL)?;
+    v.clear();
+    v.reserve(count, GFP_KERNEL)?;
     let mut reader = UserSlice::new(UserPtr::from_addr(ptr as usize), bytes).reader();
     let spare = v.spare_capacity_mut();
-    // SAFETY: `spare` is `count` uninitialized `T`s, that is `bytes` uninitialized bytes, which
-    // `read_raw` may overwrite with any bytes.
+    // SAFETY: `v` is empty with room for `count` values, so `spare` is at least `count`
+    // uninitialized `T`s, that is at least `bytes` uninitialized bytes, which `read_raw` may
+    // overwrite with any bytes.
     let raw = unsafe {
         core::slice::from_raw_parts_mut(spare.as_mut_ptr().cast::<MaybeUninit<u8>>(), bytes)
     };
     reader.read_raw(raw)?;
-    // SAFETY: `read_raw` initialized all `bytes` bytes, and any bytes form valid `T`s (`Pod`).
+    // SAFETY: `read_raw` initialized the first `bytes` bytes of the empty `v`'s room, and any
+    // bytes form valid `T`s (`Pod`).
     unsafe { v.inc_len(count) };
-    Ok(v)
+    Ok(())
 }
 
 /// Reads one `T` from userspace at `ptr`.
