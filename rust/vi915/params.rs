@@ -20,6 +20,27 @@ use kernel::{
 /// The PCI device id reported by `I915_PARAM_CHIPSET_ID`: Broadwell ULT GT2.
 pub(crate) const CHIPSET_ID: i32 = 0x1616;
 
+/// The slices, subslices and EUs a Broadwell GT2 has, as i915 reads them from its fuses: one slice
+/// of three subslices of eight EUs, out of gen 8's most (three slices of three subslices of eight).
+pub(crate) mod topology {
+    /// Most slices of a gen-8 part.
+    pub(crate) const MAX_SLICES: usize = 3;
+    /// Most subslices of a slice.
+    pub(crate) const MAX_SUBSLICES: usize = 3;
+    /// Most EUs of a subslice.
+    pub(crate) const MAX_EUS_PER_SUBSLICE: usize = 8;
+    /// The slices present.
+    pub(crate) const SLICE_MASK: u8 = 0x1;
+    /// The subslices present in each present slice.
+    pub(crate) const SUBSLICE_MASK: u8 = 0x7;
+    /// The EUs present in each present subslice.
+    pub(crate) const EU_MASK: u8 = 0xff;
+    /// Subslices present in all.
+    pub(crate) const SUBSLICE_TOTAL: u32 = SLICE_MASK.count_ones() * SUBSLICE_MASK.count_ones();
+    /// EUs present in all.
+    pub(crate) const EU_TOTAL: u32 = SUBSLICE_TOTAL * EU_MASK.count_ones();
+}
+
 /// i915's tunables that IGT reads and writes through debugfs `i915_params/`.
 ///
 /// They start with i915's defaults; the engine reads them to decide whether to cancel requests
@@ -81,14 +102,12 @@ pub(crate) fn getparam(params: &Params, param: i32) -> Result<i32> {
             12_500_000
         }
         uapi::I915_PARAM_PERF_REVISION => 7,
-        // No slice/EU topology, HuC or PXP on a software engine; i915 answers ENODEV where the
-        // hardware lacks them.
-        uapi::I915_PARAM_SUBSLICE_TOTAL
-        | uapi::I915_PARAM_EU_TOTAL
-        | uapi::I915_PARAM_SLICE_MASK
-        | uapi::I915_PARAM_SUBSLICE_MASK
-        | uapi::I915_PARAM_HUC_STATUS
-        | uapi::I915_PARAM_PXP_STATUS => return Err(ENODEV),
+        uapi::I915_PARAM_SUBSLICE_TOTAL => topology::SUBSLICE_TOTAL as i32,
+        uapi::I915_PARAM_EU_TOTAL => topology::EU_TOTAL as i32,
+        uapi::I915_PARAM_SLICE_MASK => topology::SLICE_MASK.into(),
+        uapi::I915_PARAM_SUBSLICE_MASK => topology::SUBSLICE_MASK.into(),
+        // No HuC or PXP on a gen-8 part; i915 answers ENODEV where the hardware lacks them.
+        uapi::I915_PARAM_HUC_STATUS | uapi::I915_PARAM_PXP_STATUS => return Err(ENODEV),
         // What the GEM/execbuffer implementation provides, as i915 reports it on gen 8.
         uapi::I915_PARAM_HAS_EXECBUF2
         | uapi::I915_PARAM_HAS_BLT
@@ -169,6 +188,10 @@ mod tests {
         assert_eq!(param(uapi::I915_PARAM_CMD_PARSER_VERSION)?, 0);
         assert_eq!(param(uapi::I915_PARAM_CS_TIMESTAMP_FREQUENCY)?, 12_500_000);
         assert_eq!(param(uapi::I915_PARAM_PERF_REVISION)?, 7);
+        assert_eq!(param(uapi::I915_PARAM_SLICE_MASK)?, 0x1);
+        assert_eq!(param(uapi::I915_PARAM_SUBSLICE_MASK)?, 0x7);
+        assert_eq!(param(uapi::I915_PARAM_SUBSLICE_TOTAL)?, 3);
+        assert_eq!(param(uapi::I915_PARAM_EU_TOTAL)?, 24);
         Ok(())
     }
 
@@ -202,7 +225,7 @@ mod tests {
         assert_eq!(getparam(&p, 0), Err(EINVAL));
         assert_eq!(getparam(&p, 10_000), Err(EINVAL));
         assert_eq!(param(uapi::I915_PARAM_IRQ_ACTIVE), Err(ENODEV));
-        assert_eq!(param(uapi::I915_PARAM_EU_TOTAL), Err(ENODEV));
+        assert_eq!(param(uapi::I915_PARAM_HUC_STATUS), Err(ENODEV));
         assert_eq!(param(uapi::I915_PARAM_HAS_CONTEXT_FREQ_HINT), Ok(-22));
     }
 }

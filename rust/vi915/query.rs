@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `I915_QUERY`: engine and memory-region topology.
+//! `I915_QUERY`: engines, memory regions and the slice/subslice/EU topology.
 
 use kernel::{
     prelude::*,
@@ -18,6 +18,7 @@ use crate::{
         File,
         Vi915File, //
     },
+    params::topology::*,
     user,
 };
 
@@ -65,6 +66,41 @@ fn memory_regions() -> Result<KVec<u8>> {
     result(1, &r)
 }
 
+/// The `TOPOLOGY_INFO` result, laid out as i915 lays it out: the header (flags, the most slices,
+/// subslices and EUs, and where the subslice and EU masks start and how far apart they are), the
+/// slice mask, each slice's subslice mask, then each subslice's EU mask.
+fn topology() -> Result<KVec<u8>> {
+    // One byte per mask: none of gen 8's counts exceeds eight.
+    let subslice_offset = 1;
+    let eu_offset = subslice_offset + MAX_SLICES;
+    let header = [
+        0,
+        MAX_SLICES,
+        MAX_SUBSLICES,
+        MAX_EUS_PER_SUBSLICE,
+        subslice_offset,
+        1,
+        eu_offset,
+        1,
+    ];
+    let mut out = KVec::with_capacity(HEADER + eu_offset + MAX_SLICES * MAX_SUBSLICES, GFP_KERNEL)?;
+    for field in header {
+        out.extend_from_slice(&(field as u16).to_le_bytes(), GFP_KERNEL)?;
+    }
+    out.push(SLICE_MASK, GFP_KERNEL)?;
+    let slice = |s: usize| SLICE_MASK & (1 << s) != 0;
+    for s in 0..MAX_SLICES {
+        out.push(if slice(s) { SUBSLICE_MASK } else { 0 }, GFP_KERNEL)?;
+    }
+    for s in 0..MAX_SLICES {
+        for ss in 0..MAX_SUBSLICES {
+            let present = slice(s) && SUBSLICE_MASK & (1 << ss) != 0;
+            out.push(if present { EU_MASK } else { 0 }, GFP_KERNEL)?;
+        }
+    }
+    Ok(out)
+}
+
 impl Vi915File {
     /// IOCTL: query: Answer each item; an item's error goes into its `length`.
     pub(crate) fn query(
@@ -83,7 +119,8 @@ impl Vi915File {
             if item.query_id == 0 {
                 return Err(EINVAL);
             }
-            let ret = answer(&item)?;
+            // As in i915, an item's error, a fault on its data included, is its answer.
+            let ret = answer(&item).unwrap_or_else(|e| e.to_errno());
             if ret != item.length {
                 let length = at + core::mem::offset_of!(uapi::drm_i915_query_item, length) as u64;
                 user::write(length, &ret)?;
@@ -93,14 +130,17 @@ impl Vi915File {
     }
 }
 
-/// Answers one item: the length written or needed, or a negative errno.
+/// Answers one item: the length written or needed, a negative errno, or an error to report as its
+/// answer.
 fn answer(item: &uapi::drm_i915_query_item) -> Result<i32> {
-    let data = match item.query_id as u32 {
-        uapi::DRM_I915_QUERY_ENGINE_INFO if item.flags == 0 => engine_info()?,
-        uapi::DRM_I915_QUERY_MEMORY_REGIONS if item.flags == 0 => memory_regions()?,
-        // No topology, OA, hwconfig, geometry or GuC information on a software engine.
-        uapi::DRM_I915_QUERY_TOPOLOGY_INFO
-        | uapi::DRM_I915_QUERY_PERF_CONFIG
+    // The result, and whether the caller's copy of its header must be zero (i915 does not check
+    // the topology's).
+    let (data, zero_header) = match item.query_id as u32 {
+        uapi::DRM_I915_QUERY_ENGINE_INFO if item.flags == 0 => (engine_info()?, true),
+        uapi::DRM_I915_QUERY_MEMORY_REGIONS if item.flags == 0 => (memory_regions()?, true),
+        uapi::DRM_I915_QUERY_TOPOLOGY_INFO if item.flags == 0 => (topology()?, false),
+        // No OA, hwconfig, geometry or GuC information on a gen-8 part.
+        uapi::DRM_I915_QUERY_PERF_CONFIG
         | uapi::DRM_I915_QUERY_HWCONFIG_BLOB
         | uapi::DRM_I915_QUERY_GEOMETRY_SUBSLICES
         | uapi::DRM_I915_QUERY_GUC_SUBMISSION_VERSION
@@ -118,18 +158,39 @@ fn answer(item: &uapi::drm_i915_query_item) -> Result<i32> {
     if (item.length as u32) < needed as u32 {
         return Ok(EINVAL.to_errno());
     }
-    // The caller's header must be zero.
-    let header: [u32; 4] = [
-        user::read(item.data_ptr)?,
-        user::read(item.data_ptr + 4)?,
-        user::read(item.data_ptr + 8)?,
-        user::read(item.data_ptr + 12)?,
-    ];
-    if header.iter().any(|&h| h != 0) {
+    let header: [u32; 4] = user::read(item.data_ptr)?;
+    if zero_header && header.iter().any(|&h| h != 0) {
         return Ok(EINVAL.to_errno());
     }
     UserSlice::new(UserPtr::from_addr(item.data_ptr as usize), data.len())
         .writer()
         .write_slice(&data)?;
     Ok(needed)
+}
+
+#[kunit_tests(vi915_query)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topology_is_read_back_as_the_getparam_totals() -> Result {
+        let t = topology()?;
+        let field = |i: usize| usize::from(u16::from_le_bytes([t[2 * i], t[2 * i + 1]]));
+        let (slices, subslices, eus) = (field(1), field(2), field(3));
+        let (ss_offset, ss_stride, eu_offset, eu_stride) = (field(4), field(5), field(6), field(7));
+        let data = &t[HEADER..];
+        assert_eq!(data.len(), eu_offset + slices * subslices * eu_stride);
+        let bit = |at: usize, n: usize| data[at + n / 8] & (1 << (n % 8)) != 0;
+        let (mut n_subslices, mut n_eus) = (0, 0);
+        for s in (0..slices).filter(|&s| bit(0, s)) {
+            for ss in (0..subslices).filter(|&ss| bit(ss_offset + s * ss_stride, ss)) {
+                n_subslices += 1;
+                let at = eu_offset + (s * subslices + ss) * eu_stride;
+                n_eus += (0..eus).filter(|&eu| bit(at, eu)).count();
+            }
+        }
+        assert_eq!(n_subslices, SUBSLICE_TOTAL as usize);
+        assert_eq!(n_eus, EU_TOTAL as usize);
+        Ok(())
+    }
 }

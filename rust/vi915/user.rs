@@ -44,6 +44,8 @@ unsafe impl Pod for i32 {}
 unsafe impl Pod for u32 {}
 // SAFETY: Integers.
 unsafe impl Pod for u64 {}
+// SAFETY: Elements without padding, laid out one after the other with no padding between them.
+unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
 
 /// Reads `count` values of `T` from userspace at `ptr` into `v`, replacing what it held.
 ///

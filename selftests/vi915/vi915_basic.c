@@ -86,10 +86,13 @@ TEST_F(vi915, getparam_errnos)
 	EXPECT_EQ(-EINVAL, getparam(self->render, -1, &value));
 	EXPECT_EQ(-EINVAL, getparam(self->render, 100000, &value));
 	EXPECT_EQ(-ENODEV, getparam(self->render, I915_PARAM_IRQ_ACTIVE, &value));
-	EXPECT_EQ(-ENODEV, getparam(self->render, I915_PARAM_EU_TOTAL, &value));
+	EXPECT_EQ(-ENODEV, getparam(self->render, I915_PARAM_HUC_STATUS, &value));
 	/* A failed query leaves the value alone. */
 	EXPECT_EQ(0x5a5a, value);
 	EXPECT_EQ(-EFAULT, getparam(self->render, I915_PARAM_CHIPSET_ID, (int *)8));
+	/* A Broadwell GT2's EUs: three subslices of eight. */
+	EXPECT_EQ(0, getparam(self->render, I915_PARAM_EU_TOTAL, &value));
+	EXPECT_EQ(24, value);
 }
 
 TEST_F(vi915, ioctl_table)
