@@ -322,23 +322,26 @@ fn submit(
     let mut request = Some(Request::new(slot, ctx.clone(), maps, batch, deps)?);
     let fence_out = flags & u64::from(uapi::I915_EXEC_FENCE_OUT) != 0;
 
-    let exec = Exec::lock_all(true, entries.len() as u32, |p| {
-        for e in entries.iter() {
-            p.prepare(&*e.obj, 1)?;
-        }
-        Ok(())
-    })?;
     let queued = request.clone().ok_or(EINVAL)?;
-    let published = publish(
-        dev,
-        &exec,
-        entries,
-        &timeline,
-        allocation,
-        &mut request,
-        fence_out,
-    );
-    drop(exec);
+    let published = {
+        let locking = Exec::lock_all(true, entries.len() as u32, |p| {
+            for e in entries.iter() {
+                p.prepare(&*e.obj, 1)?;
+            }
+            Ok(())
+        });
+        pin_init::stack_try_pin_init!(let exec =? locking);
+        publish(
+            dev,
+            &exec,
+            entries,
+            &timeline,
+            allocation,
+            &mut request,
+            fence_out,
+        )
+        // Unlocked here.
+    };
     drop(request);
     let (out, published) = published?;
     // The request is published and runs whatever happens here: failing to allocate only leaves

@@ -26,12 +26,17 @@ use crate::{
 /// A set of GEM objects whose reservation objects are all locked; they are unlocked and the
 /// references taken on the objects dropped when this is dropped.
 ///
+/// Made in place (on the stack, say, as C callers keep a `struct drm_exec`) by
+/// [`Exec::lock_all`], so that locking allocates nothing but `drm_exec`'s own array.
+///
 /// # Invariants
 ///
-/// `exec` is initialized (`drm_exec_init`), finalized only on drop, and never moves (boxed):
-/// its ticket's address is stored in the ww-mutexes it holds.
+/// `exec` is initialized (`drm_exec_init`) and finalized only on drop; it is pinned: its ticket's
+/// address is stored in the ww-mutexes it holds.
+#[pin_data(PinnedDrop)]
 pub struct Exec {
-    exec: KBox<Opaque<bindings::drm_exec>>,
+    #[pin]
+    exec: Opaque<bindings::drm_exec>,
 }
 
 /// Names the objects to lock inside [`Exec::lock_all`]; remembers whether this pass met
@@ -74,33 +79,48 @@ impl Exec {
     /// Locks every object `prepare` names, backing off and retrying on ww-mutex contention.
     ///
     /// Waits interruptibly if `interruptible`; `nr` is a hint of how many objects there are.
+    /// Initialize it in place, for example with
+    /// `stack_try_pin_init!(let exec =? Exec::lock_all(...))`.
     pub fn lock_all(
         interruptible: bool,
         nr: u32,
         mut prepare: impl FnMut(&mut Preparer<'_>) -> Result,
-    ) -> Result<Self> {
-        let exec = KBox::new(Opaque::<bindings::drm_exec>::uninit(), GFP_KERNEL)?;
+    ) -> impl PinInit<Self, Error> {
         let mut flags = bindings::DRM_EXEC_IGNORE_DUPLICATES;
         if interruptible {
             flags |= bindings::DRM_EXEC_INTERRUPTIBLE_WAIT;
         }
-        // SAFETY: `exec` is valid memory for a `drm_exec`; it is boxed, so it does not move.
-        unsafe { bindings::drm_exec_init(exec.get(), flags, nr) };
-        let this = Self { exec };
-        loop {
-            // SAFETY: `exec` is initialized. The first call starts the acquire context; later ones
-            // either finish (no contention: all locked) or drop every lock and take the contended
-            // one before the closure runs again.
-            if !unsafe { bindings::drm_exec_cleanup(this.raw()) } {
-                return Ok(this);
-            }
-            if let Err(e) = prepare(&mut Preparer(&this, false)) {
-                // SAFETY: `exec` is initialized.
-                if !unsafe { bindings::drm_exec_is_contended(this.raw()) } {
-                    return Err(e);
+        let init = move |slot: *mut Self| -> Result {
+            // SAFETY: `slot` points to memory for an `Exec` (uninitialized); this only takes the
+            // address of its field.
+            let raw = Opaque::cast_into(unsafe { &raw const (*slot).exec });
+            // SAFETY: `raw` is valid memory for a `drm_exec`, and pinned: it does not move.
+            unsafe { bindings::drm_exec_init(raw, flags, nr) };
+            // SAFETY: `slot`'s only field is initialized, so `slot` is a valid `Exec`; it is only
+            // borrowed here, and dropped by the caller on `Ok` (finalized below on `Err`).
+            let this = unsafe { &*slot };
+            loop {
+                // SAFETY: `exec` is initialized. The first call starts the acquire context; later
+                // ones either finish (no contention: all locked) or drop every lock and take the
+                // contended one before the closure runs again.
+                if !unsafe { bindings::drm_exec_cleanup(raw) } {
+                    // INVARIANT: `exec` is initialized and from now on finalized by drop.
+                    return Ok(());
+                }
+                if let Err(e) = prepare(&mut Preparer(this, false)) {
+                    // SAFETY: `exec` is initialized.
+                    if !unsafe { bindings::drm_exec_is_contended(raw) } {
+                        // SAFETY: `exec` is initialized, and not used again: on `Err` the caller
+                        // neither uses nor drops `slot`.
+                        unsafe { bindings::drm_exec_fini(raw) };
+                        return Err(e);
+                    }
                 }
             }
-        }
+        };
+        // SAFETY: `init` returns `Ok` with `slot`'s only field initialized, or `Err` with it
+        // finalized, leaving nothing to drop; it never moves `slot`.
+        unsafe { pin_init::pin_init_from_closure(init) }
     }
 
     /// Returns proof that `obj`'s reservation object is locked here, or `None` if it is not one
@@ -122,8 +142,9 @@ impl Exec {
     }
 }
 
-impl Drop for Exec {
-    fn drop(&mut self) {
+#[pinned_drop]
+impl PinnedDrop for Exec {
+    fn drop(self: Pin<&mut Self>) {
         // SAFETY: `exec` is initialized and not yet finalized.
         unsafe { bindings::drm_exec_fini(self.raw()) };
     }
