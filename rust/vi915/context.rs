@@ -97,12 +97,14 @@ pub(crate) struct Context {
 
 impl Context {
     /// Creates a context of `client` with i915's defaults, with a timeline on each of `engines`;
-    /// its requests' time on the engines counts in `busy`.
+    /// its requests' time on the engines counts in `busy`. A context created `used` is whole from
+    /// the start: its engine map and address space can no longer change.
     pub(crate) fn new(
         id: u32,
         engines: &[Arc<Engine>],
         client: &Arc<Client>,
         busy: &Arc<Busy>,
+        used: bool,
     ) -> Result<Arc<Self>> {
         let timeline = |id: EngineId| -> Result<Arc<Timeline>> {
             Timeline::new(engines.get(id.index()).ok_or(EINVAL)?)
@@ -124,7 +126,7 @@ impl Context {
                     persistent: hangcheck,
                     engines: None,
                 }),
-                used: Atomic::new(false),
+                used: Atomic::new(used),
                 cancelled: Atomic::new(false),
                 closed: Atomic::new(false),
             }),
@@ -182,28 +184,34 @@ impl Context {
         self.params.lock().vm.clone()
     }
 
-    /// Gives the context address space `vm` (`I915_CONTEXT_PARAM_VM`): [`EINVAL`] once it was
-    /// used, as i915 allows it only before.
-    pub(crate) fn set_vm(&self, vm: Arc<Vm>) -> Result {
+    /// Gives the context address space `vm` (`I915_CONTEXT_PARAM_VM`, of `size`), found by id
+    /// (an error if none was), with i915's checks in its order: [`EINVAL`] once the context was
+    /// used (i915 allows it only before) or for a nonzero `size`, then the lookup's error.
+    pub(crate) fn set_vm(&self, size: u32, vm: Result<Arc<Vm>>) -> Result {
         // Checked under the lock: a first use marks the context used before it reads the
         // address space under the lock, so it either sees `vm` or makes this fail.
         let mut p = self.params.lock();
-        if self.used.load(Relaxed) {
+        if self.used.load(Relaxed) || size != 0 {
             return Err(EINVAL);
         }
-        p.vm = vm;
+        p.vm = vm?;
         Ok(())
+    }
+
+    /// Marks the context used: its engine map and address space can no longer change.
+    pub(crate) fn mark_used(&self) {
+        self.used.store(true, Relaxed);
     }
 
     /// Marks the context used and returns its engine map.
     pub(crate) fn engines(&self) -> Option<Arc<EngineMap>> {
-        self.used.store(true, Relaxed);
+        self.mark_used();
         self.params.lock().engines.clone()
     }
 
     /// Answers `CONTEXT_GETPARAM`.
     pub(crate) fn get_param(&self, args: &mut uapi::drm_i915_gem_context_param) -> Result {
-        self.used.store(true, Relaxed);
+        self.mark_used();
         let p = self.params.lock();
         let value = match args.param as u32 {
             uapi::I915_CONTEXT_PARAM_GTT_SIZE => crate::vm::VM_SIZE,

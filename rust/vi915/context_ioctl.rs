@@ -46,7 +46,7 @@ impl Vi915File {
         // A context's requests run in order on each engine; SINGLE_TIMELINE (one order across
         // engines) is accepted as i915 accepts it, and orders nothing more.
         let busy = &file.inner().busy;
-        let ctx = Context::new(0, &dev.engines, client, busy)?;
+        let ctx = Context::new(0, &dev.engines, client, busy, false)?;
         if args.flags & uapi::I915_CONTEXT_CREATE_FLAGS_USE_EXTENSIONS != 0 {
             walk_extensions(args.extensions, |name, at| match name {
                 uapi::I915_CONTEXT_CREATE_EXT_SETPARAM => {
@@ -62,7 +62,7 @@ impl Vi915File {
         }
         let params = ctx.params.lock().clone();
         args.ctx_id = file.inner().add_context(|id| {
-            let ctx = Context::new(id, &dev.engines, client, busy)?;
+            let ctx = Context::new(id, &dev.engines, client, busy, false)?;
             *ctx.params.lock() = params.clone();
             Ok(ctx)
         })?;
@@ -116,7 +116,7 @@ impl Vi915File {
         let ctx = file.inner().context(args.ctx_id)?;
         if args.param == u64::from(uapi::I915_CONTEXT_PARAM_VM) {
             // A new id for the context's address space, each time (as i915 does).
-            ctx.used.store(true, Relaxed);
+            ctx.mark_used();
             args.value = u64::from(file.inner().add_vm(ctx.vm())?);
             args.size = 0;
             return Ok(0);
@@ -144,10 +144,9 @@ fn set_param(file: &File, ctx: &Context, args: &uapi::drm_i915_gem_context_param
     if args.param != u64::from(uapi::I915_CONTEXT_PARAM_VM) {
         return ctx.set_param(args);
     }
-    // An address space of the file, before first use, in i915's order of checks.
-    if ctx.used.load(Relaxed) || args.size != 0 {
-        return Err(EINVAL);
-    }
-    let id = u32::try_from(args.value).map_err(|_| ENOENT)?;
-    ctx.set_vm(file.inner().vm(id)?)
+    // An address space of the file; looked up first, its error reported after set_vm's checks.
+    let vm = u32::try_from(args.value)
+        .map_err(|_| ENOENT)
+        .and_then(|id| file.inner().vm(id));
+    ctx.set_vm(args.size, vm)
 }

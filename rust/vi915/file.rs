@@ -12,7 +12,6 @@ use kernel::{
     new_spinlock,
     prelude::*,
     sync::{
-        atomic::Relaxed,
         Arc,
         Mutex,
         SpinLock, //
@@ -70,10 +69,8 @@ impl drm::file::DriverFile for Vi915File {
         let client = Client::new()?;
         let busy = Busy::new()?;
         let mut contexts = KVec::new();
-        let default = Context::new(0, &dev.engines, &client, &busy)?;
-        // i915 makes the default context whole at open: its engine map and address space can
-        // no longer change, as for a context already used.
-        default.used.store(true, Relaxed);
+        // i915 makes the default context whole at open, as if already used.
+        let default = Context::new(0, &dev.engines, &client, &busy, true)?;
         contexts.push(default, GFP_KERNEL)?;
         KBox::pin_init(
             try_pin_init!(Vi915File {
@@ -178,12 +175,12 @@ impl Vi915File {
     /// Forgets the id of address space `id` (`ENOENT` if there is none); contexts using it keep
     /// it.
     pub(crate) fn remove_vm(&self, id: u32) -> Result {
-        let mut list = self.vms.lock();
-        let at = list.iter().position(|(i, _)| *i == id).ok_or(ENOENT)?;
-        let removed = list.remove(at)?;
-        // Freed, if it was the last reference, with the lock dropped.
-        drop(list);
-        drop(removed);
+        let _removed = {
+            let mut list = self.vms.lock();
+            let at = list.iter().position(|(i, _)| *i == id).ok_or(ENOENT)?;
+            list.remove(at)?
+        };
+        // Freed here, if it was the last reference, with the lock dropped.
         Ok(())
     }
 
