@@ -6,6 +6,7 @@
  * and i915's errnos.
  */
 #include <linux/dma-buf.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/time.h>
@@ -520,6 +521,80 @@ TEST_F(exec, destroying_a_context_cancels_its_spinner)
 	EXPECT_EQ(1, fence_wait(spin.fence, 10000));
 	EXPECT_EQ(-EIO, fence_status(spin.fence));
 	spin_free(self->fd, &spin);
+}
+
+/* One of the submitting threads of one_file_two_threads. */
+struct submitter {
+	int fd;
+	unsigned int id, count, loops;
+	/* How many stores landed where and as they should. */
+	unsigned int good;
+};
+
+/*
+ * Runs loops execbuffers on its own context: count entries (one of them the
+ * target named twice), the last a batch storing a value into the target,
+ * checked after each. Returns with ->good counting the stores that landed.
+ */
+static void *submit_stores(void *arg)
+{
+	struct submitter *s = arg;
+	struct drm_i915_gem_context_create_ext c = {};
+	struct drm_i915_gem_exec_object2 *objs = calloc(s->count, sizeof(*objs));
+	uint32_t target = gem_create(s->fd, 4096), batch = gem_create(s->fd, 4096);
+	struct drm_i915_gem_execbuffer2 eb;
+	unsigned int i, k;
+
+	if (!objs || !target || !batch || do_ioctl(s->fd, DRM_IOCTL_I915_GEM_CONTEXT_CREATE_EXT, &c))
+		return NULL;
+	obj_at(&objs[0], target, TARGET_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], target, TARGET_ADDR, 0);
+	for (k = 2; k < s->count - 1; k++)
+		obj_at(&objs[k], gem_create(s->fd, 4096), BATCH_ADDR + 4096 * k, 0);
+	obj_at(&objs[s->count - 1], batch, BATCH_ADDR, 0);
+	for (i = 0; i < s->loops; i++) {
+		uint32_t value = s->id << 24 | i;
+		uint32_t b[] = { MI_STORE_DWORD_IMM, (uint32_t)TARGET_ADDR + 4 * (i % 1024),
+				 TARGET_ADDR >> 32, value, MI_BATCH_BUFFER_END, MI_NOOP };
+
+		if (gem_write(s->fd, batch, 0, b, sizeof(b)))
+			break;
+		eb = eb_for(objs, s->count, I915_EXEC_RENDER, c.ctx_id);
+		if (execbuf(s->fd, &eb) || gem_wait(s->fd, target, -1))
+			break;
+		s->good += read_u32(s->fd, target, 4 * (i % 1024)) == value &&
+			   objs[1].offset == TARGET_ADDR &&
+			   objs[s->count - 1].offset == BATCH_ADDR;
+	}
+	for (k = 2; k < s->count - 1; k++)
+		gem_close(s->fd, objs[k].handle);
+	gem_close(s->fd, target);
+	gem_close(s->fd, batch);
+	free(objs);
+	return NULL;
+}
+
+/*
+ * Two threads submit on one file at once, one a short list and one longer
+ * than the file keeps room for between execbuffers (64 objects): each
+ * execbuffer works in its own arrays, whichever thread last gave the file's
+ * back.
+ */
+TEST_F(exec, one_file_two_threads)
+{
+	struct submitter s[2] = {
+		{ .fd = self->fd, .id = 1, .count = 3, .loops = 200 },
+		{ .fd = self->fd, .id = 2, .count = 100, .loops = 50 },
+	};
+	pthread_t t[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, submit_stores, &s[i]));
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(s[i].loops, s[i].good) TH_LOG("thread %d", i);
 }
 
 TEST_F(exec, errnos_in_i915_order)
