@@ -21,7 +21,8 @@ use core::{
     ptr::NonNull, //
 };
 
-/// A page mapped with `kmap_local_page` for the current thread.
+/// A page mapped for the current thread: by `kmap_local_page` ([`SharedMap::with`]), or as part
+/// of a longer-lived mapping such as an object's vmap ([`SharedMap::with_mapped`]).
 ///
 /// # Invariants
 ///
@@ -59,6 +60,22 @@ impl<'a> SharedMap<'a> {
         // SAFETY: `addr` came from `kmap_local_page` above and is no longer used.
         unsafe { bindings::kunmap_local(addr) };
         r
+    }
+
+    /// Runs `f` on the page already mapped at `addr`.
+    ///
+    /// # Safety
+    ///
+    /// `addr` is the kernel address of a mapping of a whole page that stays valid until `f`
+    /// returns.
+    pub unsafe fn with_mapped<R>(addr: NonNull<u8>, f: impl FnOnce(&SharedMap<'_>) -> R) -> R {
+        // INVARIANT: The caller guarantees the mapping for the call, which outlives `map`.
+        let map = SharedMap {
+            addr,
+            _page: PhantomData,
+            _not_send: NotThreadSafe,
+        };
+        f(&map)
     }
 
     fn at(&self, offset: usize) -> *mut u8 {
