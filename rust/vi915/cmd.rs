@@ -111,8 +111,7 @@ impl<'a> AddressSpace<'a> {
             return Err(EFAULT);
         }
         let index = usize::try_from(offset / PAGE_SIZE as u64).map_err(|_| EFAULT)?;
-        let page = m.pages.page(index).ok_or(EFAULT)?;
-        SharedMap::with(&page, |map| f(map, in_page))
+        m.pages.with_page(index, |map| f(map, in_page))
     }
 
     /// Reads the dword at `addr` (dword-aligned).
@@ -683,11 +682,7 @@ mod tests {
                     .find(|m| m.start <= a && a < m.start + m.size);
                 let m = m.ok_or(EINVAL)?;
                 let off = a - m.start;
-                let page = m
-                    .pages
-                    .page((off / PAGE_SIZE as u64) as usize)
-                    .ok_or(EINVAL)?;
-                SharedMap::with(&page, |p| {
+                m.pages.with_page((off / PAGE_SIZE as u64) as usize, |p| {
                     p.write_u32((off % PAGE_SIZE as u64) as usize, *d)
                 })?;
             }

@@ -27,10 +27,7 @@ use kernel::{
         gem::BaseObject, //
     },
     mm::interval_notifier::Seq,
-    page::{
-        shared::SharedMap,
-        PAGE_SIZE, //
-    },
+    page::PAGE_SIZE,
     prelude::*,
     sync::{
         aref::ARef,
@@ -277,10 +274,10 @@ fn submit(
                 }
             }
             None => {
-                let pages = gem::pin_pages(&e.obj)?;
+                let pages = Backing::pin(&e.obj)?;
                 // i915 now holds the pages: a later DONTNEED keeps them until the shrinker runs.
                 e.obj.attach();
-                Backing::Shmem(pages)
+                pages
             }
         });
     }
@@ -305,7 +302,7 @@ fn submit(
     let mut maps = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
     for e in entries.iter_mut() {
         let pages = e.pages.take().ok_or(EINVAL)?;
-        let size = pages.len() as u64 * PAGE_SIZE as u64;
+        let size = e.obj.size() as u64;
         let read_only = e.obj.userptr.as_ref().is_some_and(|n| n.data().read_only);
         maps.push(
             Mapping {
@@ -702,10 +699,7 @@ fn relocate(
             let pages = e.pages.as_ref().ok_or(EINVAL)?;
             for (k, half) in [value as u32, (value >> 32) as u32].into_iter().enumerate() {
                 let offset = reloc.offset + 4 * k as u64;
-                let page = pages
-                    .page((offset / PAGE_SIZE as u64) as usize)
-                    .ok_or(EINVAL)?;
-                SharedMap::with(&page, |m| {
+                pages.with_page((offset / PAGE_SIZE as u64) as usize, |m| {
                     m.write_u32((offset % PAGE_SIZE as u64) as usize, half)
                 })?;
             }

@@ -46,6 +46,8 @@ use crate::{
 pub(crate) type Object = shmem::Object<Bo>;
 /// A vi915 GEM object's pinned pages.
 pub(crate) type Pages = shmem::PinnedPages<Bo>;
+/// A kernel mapping of a whole vi915 GEM object.
+pub(crate) type Vmap = shmem::VMapOwned<Bo>;
 
 /// Tiling bookkeeping (`SET_TILING`/`GET_TILING`); the engine always sees linear memory.
 #[derive(Clone, Copy, Default)]
@@ -124,6 +126,11 @@ impl gem::DriverObject for Bo {
 
     fn dumb_args() -> Option<Self::Args> {
         // i915 has dumb buffers: objects like GEM_CREATE's.
+        Some(None)
+    }
+
+    fn import_args() -> Option<Self::Args> {
+        // i915 imports other devices' dma-bufs as objects of their own.
         Some(None)
     }
 

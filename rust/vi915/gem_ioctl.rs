@@ -11,10 +11,7 @@ use kernel::{
         shmem::ObjectConfig,
         BaseObject, //
     },
-    page::{
-        shared::SharedMap,
-        PAGE_SIZE, //
-    },
+    page::PAGE_SIZE,
     prelude::*,
     sync::atomic::Relaxed,
     time::{
@@ -37,7 +34,9 @@ use crate::{
         Object, //
     },
     interrupts::Site,
-    purge, user,
+    purge,
+    request::Backing,
+    user,
     userptr::{
         self,
         Range, //
@@ -70,15 +69,14 @@ fn range_overflows(offset: u64, size: u64, limit: u64) -> bool {
 /// Copies between an object's pages and userspace: `[offset, offset + size)` of `obj` to or from
 /// `data`, page by page.
 fn copy_user(obj: &Object, offset: u64, size: u64, data: u64, to_user: bool) -> Result {
-    let pages = gem::pin_pages(obj)?;
+    let pages = Backing::pin(obj)?;
     let mut done = 0;
     while done < size {
         let at = offset + done;
         let in_page = (at % PAGE_SIZE as u64) as usize;
         let chunk = (size - done).min((PAGE_SIZE - in_page) as u64);
-        let page = pages.page((at / PAGE_SIZE as u64) as usize).ok_or(EINVAL)?;
         let ptr = kernel::uaccess::UserPtr::from_addr((data + done) as usize);
-        SharedMap::with(&page, |m| {
+        pages.with_page((at / PAGE_SIZE as u64) as usize, |m| {
             if to_user {
                 m.copy_to_user(in_page, ptr, chunk as usize)
             } else {
@@ -247,8 +245,9 @@ impl Vi915File {
             return Err(EINVAL);
         }
         let obj = gem::lookup(file, args.handle)?;
-        // A userptr's shmem file holds none of its pages; i915's userptrs have no file at all.
-        if obj.userptr.is_some() {
+        // A userptr's shmem file holds none of its pages, and an import has none: in i915
+        // neither has a file at all.
+        if obj.userptr.is_some() || obj.is_imported() {
             return Err(ENXIO);
         }
         let size = obj.size() as u64;
@@ -280,7 +279,12 @@ impl Vi915File {
             _ => return Err(EINVAL),
         }
         let obj = gem::lookup(file, args.handle)?;
-        if obj.userptr.is_some() || args.flags == u64::from(uapi::I915_MMAP_OFFSET_FIXED) {
+        // i915 maps neither userptrs nor imports (they have no struct pages of its own) through
+        // an offset.
+        if obj.userptr.is_some()
+            || obj.is_imported()
+            || args.flags == u64::from(uapi::I915_MMAP_OFFSET_FIXED)
+        {
             return Err(ENODEV);
         }
         args.offset = obj.create_mmap_offset()?;
@@ -322,7 +326,7 @@ impl Vi915File {
                 // The shrinker may drop the pins while the object is idle.
                 purge::make_reclaimable(dev, &obj, &*gem::resv(&obj).lock()?)?;
             }
-            None => drop(gem::pin_pages(&obj)?),
+            None => drop(Backing::pin(&obj)?),
         }
         obj.attach();
         Ok(0)

@@ -63,7 +63,8 @@ pub(crate) fn madvise(dev: &Vi915Data, obj: &Object, resv: &Locked<'_>, madv: Ma
     if obj.madv() != Madv::Purged {
         obj.set_madv(resv, madv);
     }
-    if obj.userptr.is_none() {
+    // A userptr's pages are the caller's, an import's the exporter's: neither is purged here.
+    if obj.userptr.is_none() && !obj.is_imported() {
         match obj.madv() {
             Madv::DontNeed if !obj.attached() => {
                 // No pages to keep: discard the storage now, as i915 does, unless something

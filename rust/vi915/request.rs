@@ -15,7 +15,7 @@ use kernel::{
         Notify, //
     },
     new_mutex, new_spinlock,
-    page::BorrowedPage,
+    page::shared::SharedMap,
     prelude::*,
     sync::{
         aref::ARef,
@@ -40,17 +40,21 @@ use crate::{
     context::Context,
     engine::Engine,
     gem::{
+        self,
         Object,
-        Pages, //
+        Pages,
+        Vmap, //
     },
     timeline::Slot,
     userptr::PinnedSet, //
 };
 
-/// The pages behind an object, pinned for as long as this lives.
+/// The pages behind an object, pinned (or, for an import, mapped) for as long as this lives.
 pub(crate) enum Backing {
     /// A shmem object's pages.
     Shmem(Pages),
+    /// The pages of another device's dma-buf, which are the exporter's to pin: mapped instead.
+    Import(Vmap),
     /// A userptr object's pages.
     User {
         pages: Arc<PinnedSet>,
@@ -60,19 +64,26 @@ pub(crate) enum Backing {
 }
 
 impl Backing {
-    /// Returns page `index`.
-    pub(crate) fn page(&self, index: usize) -> Option<BorrowedPage<'_>> {
-        match self {
-            Backing::Shmem(p) => p.page(index),
-            Backing::User { pages, .. } => pages.page(index),
+    /// Pins the pages of `obj`, an object other than a userptr (see [`gem::pin_pages`]), or maps
+    /// them if it imports another device's dma-buf.
+    pub(crate) fn pin(obj: &Object) -> Result<Self> {
+        if obj.is_imported() {
+            Ok(Backing::Import(obj.owned_vmap()?))
+        } else {
+            Ok(Backing::Shmem(gem::pin_pages(obj)?))
         }
     }
 
-    /// Returns the number of pages.
-    pub(crate) fn len(&self) -> usize {
+    /// Runs `f` on page `index`, mapped for the current thread; `EFAULT` past the last page.
+    pub(crate) fn with_page<R>(
+        &self,
+        index: usize,
+        f: impl FnOnce(&SharedMap<'_>) -> Result<R>,
+    ) -> Result<R> {
         match self {
-            Backing::Shmem(p) => p.len(),
-            Backing::User { pages, .. } => pages.pages.len(),
+            Backing::Shmem(p) => SharedMap::with(&*p.page(index).ok_or(EFAULT)?, f),
+            Backing::Import(map) => map.with_page(index, f).ok_or(EFAULT)?,
+            Backing::User { pages, .. } => SharedMap::with(&*pages.page(index).ok_or(EFAULT)?, f),
         }
     }
 }
@@ -187,7 +198,7 @@ impl Request {
         // A userptr range unmapped while the request still used it.
         let revoked = self.maps.iter().any(|m| match &m.pages {
             Backing::User { pages, .. } => pages.revoked(),
-            Backing::Shmem(_) => false,
+            Backing::Shmem(_) | Backing::Import(_) => false,
         });
         if revoked {
             return Err(EFAULT);
