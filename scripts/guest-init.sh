@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Runs in the guest as root: loads vi915, runs /vi915/cmd.sh, collects the
-# kernel log and kmemleak's report, unloads the driver and powers off.
+# Runs in the guest as root: loads vi915 (and vgem, whose dma-bufs tests import),
+# runs /vi915/cmd.sh, collects the kernel log and kmemleak's report, unloads the
+# drivers and powers off.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8
 out=/vi915/out
@@ -10,13 +11,17 @@ mkdir -p /dev/shm /dev/pts && mount -t tmpfs shm /dev/shm && mount -t devpts dev
 cd /vi915
 {
 	echo "guest: $(uname -r), $(nproc) vCPUs, $(grep -c hypervisor /proc/cpuinfo) with hypervisor flag"
-	if insmod /vi915/vi915.ko i915_name=1; then
+	if insmod /vi915/vi915.ko i915_name=1 && insmod /vi915/vgem.ko; then
 		sh /vi915/cmd.sh
 		echo $? >$out/cmd.rc.tmp
 	else
 		echo 125 >$out/cmd.rc.tmp
 	fi
 } >$out/cmd.log 2>&1
+if [ -d /sys/module/vgem ] && ! rmmod vgem >>$out/cmd.log 2>&1; then
+	echo "guest: rmmod vgem failed" >>$out/cmd.log
+	echo 1 >$out/cmd.rc.tmp
+fi
 if [ -d /sys/module/vi915 ] && ! rmmod vi915 >>$out/cmd.log 2>&1; then
 	echo "guest: rmmod vi915 failed" >>$out/cmd.log
 	echo 1 >$out/cmd.rc.tmp

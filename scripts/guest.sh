@@ -19,12 +19,15 @@ timeout=${VI915_GUEST_TIMEOUT:-1800}
 cfg=${VI915_GUEST_KERNEL:-debug}
 kernel=$OBJ/$cfg/arch/x86/boot/bzImage
 module=$OBJ/$cfg/drivers/gpu/drm/vi915/vi915.ko
-[ -f "$kernel" ] && [ -f "$module" ] || die "no $cfg kernel or module; run make build"
+vgem=$OBJ/$cfg/drivers/gpu/drm/vgem/vgem.ko
+[ -f "$kernel" ] && [ -f "$module" ] && [ -f "$vgem" ] ||
+	die "no $cfg kernel or modules; run make build"
 
 host_need qemu-system-x86_64 qemu-system-x86
 rm -rf "$run"
 mkdir -p "$run/out"
 cp "$module" "$run/vi915.ko"
+cp "$vgem" "$run/vgem.ko"
 [ -d "$OUT/selftests" ] && cp -r "$OUT/selftests" "$run/selftests"
 cp "$TOP/scripts/guest-init.sh" "$run/init.sh"
 [ $# = 0 ] || cp "$@" "$run/"
