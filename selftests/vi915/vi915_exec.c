@@ -6,6 +6,7 @@
  * and i915's errnos.
  */
 #include <linux/dma-buf.h>
+#include <drm/vgem_drm.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -781,6 +782,89 @@ TEST_F(exec, prime_and_flink_share_the_object_and_its_fences)
 	munmap(map, 4096);
 	gem_close(self->fd, target);
 	gem_close(self->fd, spin_bo);
+}
+
+/*
+ * A dma-buf of another device (vgem) imported into vi915: one object whichever
+ * side reads or writes it, and execbuffer waits for the exporter's fences.
+ */
+TEST_F(exec, vgem_imports_share_memory_and_fences)
+{
+	struct drm_mode_create_dumb dumb = { .width = 1024, .height = 2, .bpp = 32 };
+	struct drm_mode_map_dumb map_dumb = {};
+	struct drm_prime_handle exp = { .flags = DRM_CLOEXEC | DRM_RDWR };
+	struct drm_prime_handle imp = {};
+	struct drm_i915_gem_mmap_offset mmo = { .flags = I915_MMAP_OFFSET_WB };
+	struct drm_i915_gem_mmap mmap_arg = { .size = 4096 };
+	struct drm_vgem_fence_attach attach = { .flags = VGEM_FENCE_WRITE };
+	struct drm_vgem_fence_signal signal_ = {};
+	struct drm_i915_gem_exec_object2 objs[2];
+	struct drm_i915_gem_execbuffer2 eb;
+	uint32_t value = 0, batch, again;
+	int vgem = open_drm("card", 0, "vgem");
+	uint32_t *map;
+
+	if (vgem < 0)
+		SKIP(return, "no vgem device");
+	ASSERT_EQ(0, do_ioctl(vgem, DRM_IOCTL_MODE_CREATE_DUMB, &dumb));
+	ASSERT_EQ(8192, dumb.size);
+	map_dumb.handle = dumb.handle;
+	ASSERT_EQ(0, do_ioctl(vgem, DRM_IOCTL_MODE_MAP_DUMB, &map_dumb));
+	map = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, vgem, map_dumb.offset);
+	ASSERT_NE(MAP_FAILED, map);
+	exp.handle = dumb.handle;
+	ASSERT_EQ(0, do_ioctl(vgem, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp));
+
+	/* Not a file, and a file that is no dma-buf. */
+	imp.fd = -1;
+	EXPECT_EQ(-EBADF, do_ioctl(self->fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+	imp.fd = vgem;
+	EXPECT_EQ(-EINVAL, do_ioctl(self->fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+	imp.fd = exp.fd;
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+	again = imp.handle;
+	imp.handle = 0;
+	ASSERT_EQ(0, do_ioctl(self->fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+	/* The same dma-buf is the same object, under the same handle. */
+	EXPECT_EQ(again, imp.handle);
+
+	/* What one device's mapping writes, the other reads, both ways. */
+	map[1025] = 0xfeedbead;
+	ASSERT_EQ(0, gem_read(self->fd, imp.handle, 4100, &value, 4));
+	EXPECT_EQ(0xfeedbead, value);
+	value = 0x600d;
+	ASSERT_EQ(0, gem_write(self->fd, imp.handle, 8, &value, 4));
+	EXPECT_EQ(0x600d, map[2]);
+	/* The pages are the exporter's: i915 has no CPU mapping of its own for them. */
+	mmo.handle = imp.handle;
+	EXPECT_EQ(-ENODEV, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_MMAP_OFFSET, &mmo));
+	mmap_arg.handle = imp.handle;
+	EXPECT_EQ(-ENXIO, do_ioctl(self->fd, DRM_IOCTL_I915_GEM_MMAP, &mmap_arg));
+
+	/* An exporter's write fence holds back a request that uses the object. */
+	attach.handle = dumb.handle;
+	ASSERT_EQ(0, do_ioctl(vgem, DRM_IOCTL_VGEM_FENCE_ATTACH, &attach));
+	batch = store_batch(self->fd, TARGET_ADDR + 4096, 0x5707e);
+	obj_at(&objs[0], imp.handle, TARGET_ADDR, EXEC_OBJECT_WRITE);
+	obj_at(&objs[1], batch, BATCH_ADDR, 0);
+	eb = eb_for(objs, 2, I915_EXEC_RENDER, 0);
+	ASSERT_EQ(0, execbuf(self->fd, &eb));
+	usleep(100 * 1000);
+	EXPECT_EQ(-ETIME, gem_wait(self->fd, imp.handle, 0));
+	EXPECT_NE(0, gem_busy(self->fd, imp.handle));
+	EXPECT_EQ(0, map[1024]);
+	/* The import keeps the dma-buf, and its pages, once the exporter lets go. */
+	close(exp.fd);
+	signal_.fence = attach.out_fence;
+	ASSERT_EQ(0, do_ioctl(vgem, DRM_IOCTL_VGEM_FENCE_SIGNAL, &signal_));
+	ASSERT_EQ(0, gem_wait(self->fd, imp.handle, -1));
+	EXPECT_EQ(0x5707e, map[1024]);
+	munmap(map, 8192);
+	gem_close(vgem, dumb.handle);
+	close(vgem);
+	EXPECT_EQ(0x5707e, read_u32(self->fd, imp.handle, 4096));
+	gem_close(self->fd, imp.handle);
+	gem_close(self->fd, batch);
 }
 
 static int64_t now_ns(void)

@@ -24,8 +24,8 @@
 #include <drm/i915_drm.h>
 #include <linux/sync_file.h>
 
-/* Opens the first /dev/dri node with the given prefix whose driver is i915. */
-static inline int open_i915(const char *prefix, int first)
+/* Opens the first /dev/dri node with the given prefix whose driver is named driver. */
+static inline int open_drm(const char *prefix, int first, const char *driver)
 {
 	char path[64], name[16];
 	int i, fd;
@@ -38,11 +38,17 @@ static inline int open_i915(const char *prefix, int first)
 		if (fd < 0)
 			continue;
 		memset(name, 0, sizeof(name));
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "i915"))
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, driver))
 			return fd;
 		close(fd);
 	}
 	return -1;
+}
+
+/* Opens the first /dev/dri node with the given prefix whose driver is i915. */
+static inline int open_i915(const char *prefix, int first)
+{
+	return open_drm(prefix, first, "i915");
 }
 
 static inline int getparam(int fd, int param, int *value)
