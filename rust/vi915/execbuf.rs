@@ -138,6 +138,8 @@ pub(crate) fn execbuffer2(
     let result = submit(dev, args, file, &mut scratch);
     // The entries' references and pins go here, with no lock held.
     scratch.entries.clear();
+    // The other arrays grew only as far as the list did (one entry and one index at most per
+    // listed object): its capacity bounds what is kept.
     if scratch.list.capacity() <= Scratch::KEPT {
         let previous = core::mem::replace(&mut *file.inner().scratch.lock(), scratch);
         // Freed outside the lock: another execbuffer's scratch, given back first.
@@ -209,7 +211,7 @@ fn submit(
     } else {
         count - 1
     };
-    entries.clear();
+    // Empty: `execbuffer2` clears the entries after every submission.
     entries.reserve(count, GFP_KERNEL)?;
     for (i, e) in list.iter_mut().enumerate() {
         if i % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
