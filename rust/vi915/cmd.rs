@@ -599,7 +599,10 @@ mod tests {
             self,
             Vi915Driver, //
         },
-        gem::Object,
+        gem::{
+            Object,
+            Source, //
+        },
     };
     use kernel::{
         drm::{
@@ -650,7 +653,7 @@ mod tests {
             let mut maps = KVec::new();
             for (start, pages, writable) in [(BATCH, 1, false), (DATA, 3, true), (RO, 1, false)] {
                 let size = pages * PAGE_SIZE;
-                let obj = Object::new(&drm, size, ObjectConfig::default(), None)?;
+                let obj = Object::new(&drm, size, ObjectConfig::default(), Source::Shmem)?;
                 maps.push(
                     Mapping {
                         start,

@@ -79,6 +79,16 @@ impl Madv {
     }
 }
 
+/// Where a new object's pages come from: the arguments of [`Bo`]'s initializer.
+pub(crate) enum Source {
+    /// Its own shmem file.
+    Shmem,
+    /// A user address range, watched by this notifier.
+    Userptr(Pin<KBox<userptr::Range>>),
+    /// Another device's dma-buf.
+    Import,
+}
+
 /// Driver data of a vi915 GEM object.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Bo {
@@ -99,15 +109,21 @@ pub(crate) struct Bo {
     pub(crate) tiling: Mutex<Tiling>,
     /// For a userptr object, its range, notifier and pinned pages.
     pub(crate) userptr: Option<Pin<KBox<userptr::Range>>>,
+    /// Whether the object imports another device's dma-buf, whose pages are the exporter's.
+    imported: bool,
 }
 
 impl gem::DriverObject for Bo {
     type Driver = Vi915Driver;
-    /// The notifier of a userptr object.
-    type Args = Option<Pin<KBox<userptr::Range>>>;
+    type Args = Source;
 
-    fn new(dev: &Vi915Device, size: usize, userptr: Self::Args) -> impl PinInit<Self, Error> {
+    fn new(dev: &Vi915Device, size: usize, source: Self::Args) -> impl PinInit<Self, Error> {
         let bytes = size as u64;
+        let (userptr, imported) = match source {
+            Source::Shmem => (None, false),
+            Source::Userptr(range) => (Some(range), false),
+            Source::Import => (None, true),
+        };
         try_pin_init!(Bo {
             id: dev.next_object_id.fetch_add(1, Relaxed),
             size: bytes,
@@ -121,17 +137,18 @@ impl gem::DriverObject for Bo {
             caching: Atomic::new(uapi::I915_CACHING_CACHED),
             tiling <- kernel::new_mutex!(Tiling::default()),
             userptr,
+            imported,
         })
     }
 
     fn dumb_args() -> Option<Self::Args> {
         // i915 has dumb buffers: objects like GEM_CREATE's.
-        Some(None)
+        Some(Source::Shmem)
     }
 
     fn import_args() -> Option<Self::Args> {
         // i915 imports other devices' dma-bufs as objects of their own.
-        Some(None)
+        Some(Source::Import)
     }
 
     fn export(obj: &Object) -> Result {
@@ -156,7 +173,7 @@ impl Bo {
 
     /// Whether the object counts as purgeable in [`Stats`] when its state is `madv`.
     fn purgeable(&self, madv: Madv) -> bool {
-        madv == Madv::DontNeed && self.userptr.is_none()
+        madv == Madv::DontNeed && self.userptr.is_none() && !self.imported
     }
 
     /// Sets the state; the caller holds the object's reservation lock (`_resv`).
@@ -208,7 +225,7 @@ pub(crate) fn create(dev: &Device<Vi915Driver>, file: &File, size: u64) -> Resul
         return Err(E2BIG);
     }
     let size = usize::try_from(size).map_err(|_| E2BIG)?;
-    let obj = Object::new(dev, size, shmem::ObjectConfig::default(), None)?;
+    let obj = Object::new(dev, size, shmem::ObjectConfig::default(), Source::Shmem)?;
     let handle = obj.create_handle(file)?;
     Ok((handle, size as u64))
 }

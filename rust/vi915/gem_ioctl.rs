@@ -31,7 +31,8 @@ use crate::{
     gem::{
         self,
         Madv,
-        Object, //
+        Object,
+        Source, //
     },
     interrupts::Site,
     purge,
@@ -583,7 +584,12 @@ impl Vi915File {
         }
         let read_only = args.flags & uapi::I915_USERPTR_READ_ONLY != 0;
         let notifier = Range::new(dev, start, size, read_only)?;
-        let obj = Object::new(dev, size, ObjectConfig::default(), Some(notifier))?;
+        let obj = Object::new(
+            dev,
+            size,
+            ObjectConfig::default(),
+            Source::Userptr(notifier),
+        )?;
         args.handle = obj.create_handle(file)?;
         Ok(0)
     }
