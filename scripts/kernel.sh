@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Prepares the kernel tree (pristine linux-source-7.3 + patches/ + our files)
+# Prepares the kernel tree (pristine linux-source-7.3 + patches/ + the driver)
 # and builds one configuration: scripts/kernel.sh CONFIG [TARGET...]
 # CONFIG is debug or perf (configs/base.config + configs/CONFIG.config).
 # TARGET defaults to "bzImage modules".
@@ -31,7 +31,8 @@ if [ "$(cat "$SRC/.vi915-pristine" 2>/dev/null)" != "$source_version" ]; then
 fi
 toolchain_report "$OUT/toolchain-$cfg.txt"
 
-# 2. The patch series. What is applied is kept beside the tree; when the
+# 2. The patch series (scripts/series-git.sh makes it, with every new file of
+# the kernel crate inside its patch). What is applied is kept beside the tree; when the
 # series changes, the old one is reversed and the new one applied, so files
 # the series does not touch keep their timestamps (and the build stays warm).
 applied=$SRC/.vi915-applied
@@ -62,18 +63,23 @@ if [ -e "$dirty" ] || ! diff -qr "$applied" "$TOP/patches" >/dev/null 2>&1; then
 		done
 		extract_pristine "$tarball" "$SRC" "${files[@]}"
 	fi
+	# What the series creates is the series' own: a file left there by
+	# anything else (an older build that copied it in) is removed.
+	mapfile -t files < <(series_created "$TOP"/patches/*.patch)
+	for f in "${files[@]}"; do
+		rm -f "$SRC/$f"
+	done
 	rm -rf "$applied"
 	mkdir -p "$applied"
 	while read -r p; do
 		log "applying $p"
 		apply_patch "$SRC" "$TOP/patches/$p"
-		cp "$TOP/patches/$p" "$applied/"
 	done <"$TOP/patches/series"
-	cp "$TOP/patches/series" "$applied/series"
+	cp "$TOP"/patches/* "$applied/"
 	rm -f "$dirty"
 fi
 
-# 3. Our files. Only changed files are copied, so timestamps stay put.
+# 3. The driver. Only changed files are copied, so timestamps stay put.
 sync_file() { # src dst
 	cmp -s "$1" "$2" && return 0
 	mkdir -p "$(dirname "$2")"
@@ -88,7 +94,6 @@ sync_tree() { # srcdir dstdir
 }
 sync_file "$TOP/Kconfig" "$SRC/drivers/gpu/drm/vi915/Kconfig"
 sync_tree "$TOP/rust/vi915" "$SRC/drivers/gpu/drm/vi915"
-sync_tree "$TOP/rust/upstream" "$SRC/rust"
 # Files deleted from the repository go from the tree too.
 (cd "$SRC/drivers/gpu/drm/vi915" && find . -type f \( -name '*.rs' -o -name '*.c' -o -name '*.h' \)) |
 	while read -r f; do
@@ -136,13 +141,12 @@ kmake "${targets[@]}" >"$obj/build.log" 2>&1 || {
 	die "kernel build failed, see $obj/build.log"
 }
 # vi915's code builds warning-free: any compiler or clippy warning in a file
-# of ours (the driver, rust/upstream, a file the series touches), or from
+# of ours (the driver, a file the series touches or creates), or from
 # modpost about vi915, fails the build. Warnings in the rest of the kernel are
 # not ours to fix (older clippies flag some of Linux 7.3's own code). The
 # crates are removed so that the next build compiles them again and repeats
 # the warning.
 ours=$( (cd "$TOP/rust/vi915" && find . -type f) | sed 's|^\./|drivers/gpu/drm/vi915/|'
-	(cd "$TOP/rust/upstream" && find . -type f) | sed 's|^\./|rust/|'
 	series_files "$TOP"/patches/*.patch)
 warnings=$(awk -v ours="$ours" '
 	BEGIN { n = split(ours, f, "\n"); for (i = 1; i <= n; i++) own[f[i]] = 1 }

@@ -7,6 +7,13 @@ series_files() {
 	sed -n -e 's|^+++ b/||p' -e 's|^--- a/||p' "$@" | sort -u
 }
 
+# series_created PATCH...: the files these patches create, one a line.
+series_created() {
+	[ $# -gt 0 ] || return 0
+	awk '/^--- \/dev\/null$/ { created = 1; next }
+		created && /^\+\+\+ b\// { print substr($0, 7) } { created = 0 }' "$@" | sort -u
+}
+
 # show_hunk PATCH FILE N: hunk N of FILE in PATCH, for an error message.
 show_hunk() {
 	awk -v f="$2" -v n="$3" '
