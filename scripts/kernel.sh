@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOP/scripts/series.sh"
 . "$TOP/scripts/toolchain.sh"
+. "$TOP/scripts/kbuild.sh"
 
 cfg=${1:?usage: kernel.sh debug|perf [target...]}
 shift
@@ -105,29 +106,14 @@ obj=$OBJ/$cfg
 mkdir -p "$obj"
 frag=$obj/vi915.config
 cat "$TOP/configs/base.config" "$TOP/configs/$cfg.config" >"$frag.new"
-llvm=$(llvm_suffix)
-kmake() {
-	in_buildroot make -C /cache/linux-src O="/cache/obj/$cfg" LLVM="$llvm" \
-		CC="ccache clang$llvm" -j"$(nproc)" "$@"
-}
+kmake() { kbuild_make linux-src "obj/$cfg" "$@"; }
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$obj/.config" ] ||
 	! cmp -s "$TOP/Kconfig" "$obj/vi915.Kconfig"; then
 	log "configuring $cfg"
-	kmake -s tinyconfig >/dev/null
-	in_buildroot /cache/linux-src/scripts/kconfig/merge_config.sh -m -O "/cache/obj/$cfg" \
-		"/cache/obj/$cfg/.config" "/cache/obj/$cfg/vi915.config.new" >/dev/null
-	kmake -s olddefconfig >/dev/null
+	kbuild_configure linux-src "obj/$cfg" vi915.config.new
 	# Every line of the fragments must have survived.
-	missing=0
-	while read -r line; do
-		case $line in
-		CONFIG_*=*) grep -qx "$line" "$obj/.config" || { log "config lost: $line"; missing=1; } ;;
-		"# CONFIG_"*" is not set")
-			sym=${line#\# }; sym=${sym%% *}
-			grep -q "^$sym=" "$obj/.config" && { log "config lost: $line"; missing=1; } ;;
-		esac
-	done <"$frag.new"
-	[ $missing = 0 ] || die "configs/$cfg.config does not apply to this kernel"
+	lost=$(kbuild_config_lost "$obj/.config" "$frag.new")
+	[ -z "$lost" ] || die "configs/$cfg.config does not apply to this kernel; lost: $lost"
 	mv "$frag.new" "$frag"
 	cp "$TOP/Kconfig" "$obj/vi915.Kconfig"
 else
@@ -142,24 +128,11 @@ kmake "${targets[@]}" >"$obj/build.log" 2>&1 || {
 }
 # vi915's code builds warning-free: any compiler or clippy warning in a file
 # of ours (the driver, a file the series touches or creates), or from
-# modpost about vi915, fails the build. Warnings in the rest of the kernel are
-# not ours to fix (older clippies flag some of Linux 7.3's own code). The
-# crates are removed so that the next build compiles them again and repeats
-# the warning.
-ours=$( (cd "$TOP/rust/vi915" && find . -type f) | sed 's|^\./|drivers/gpu/drm/vi915/|'
+# modpost about vi915, fails the build. The crates are removed so that the
+# next build compiles them again and repeats the warning.
+mapfile -t ours < <( (cd "$TOP/rust/vi915" && find . -type f) | sed 's|^\./|drivers/gpu/drm/vi915/|'
 	series_files "$TOP"/patches/*.patch)
-warnings=$(awk -v ours="$ours" '
-	BEGIN { n = split(ours, f, "\n"); for (i = 1; i <= n; i++) own[f[i]] = 1 }
-	/^WARNING: modpost: .*vi915/ { print; next }
-	/^warning(\[[^]]*\])?: / { block = $0; mine = 0; inside = 1; next }
-	inside && /^$/ { if (mine) print block "\n"; inside = 0; next }
-	inside {
-		block = block "\n" $0
-		if ($1 == "-->") {
-			path = $2; sub(/:[0-9]+:[0-9]+$/, "", path); sub(/^\/cache\/linux-src\//, "", path)
-			if (path in own) mine = 1
-		}
-	}' "$obj/build.log")
+warnings=$(kbuild_our_warnings linux-src "$obj/build.log" "${ours[@]}")
 if [ -n "$warnings" ]; then
 	printf '%s\n' "$warnings" | head -80 >&2
 	rm -f "$obj/rust/kernel.o" "$obj/drivers/gpu/drm/vi915/vi915.o"
