@@ -16,12 +16,14 @@
 #   make stress     build, boot the guest and run the long stress tests
 #   make oldest     build the kernel crate and the driver, with clippy, on the
 #                   oldest Rust toolchain in range (trixie's own)
+#   make bisect     build the kernel crate after every patch of the series, and
+#                   the driver after the last
 #   make guard      check that a fresh machine could build: the archive still
 #                   serves the toolchain and the series applies to its source
 #   make fmt        check rustfmt on the driver and the kernel-crate additions
 #   make docs       build Documentation/vi915 (warnings fail)
 
-.PHONY: all build run check conformance survey guest bench stress oldest guard fmt docs clean
+.PHONY: all build run check conformance survey guest bench stress oldest bisect guard fmt docs clean
 
 all: build
 
@@ -52,6 +54,9 @@ stress: build
 
 oldest:
 	@scripts/oldest.sh
+
+bisect:
+	@scripts/bisect-check.sh
 
 guard:
 	@scripts/guard.sh
