@@ -34,13 +34,28 @@ cp "$TOP/Kconfig" "$src/drivers/gpu/drm/vi915/Kconfig"
 cp -r "$TOP/rust/vi915/." "$src/drivers/gpu/drm/vi915/"
 
 # The debug configuration, with what the driver selects built in, so that the
-# abstractions it uses are compiled before the driver exists.
+# abstractions it uses are compiled before the driver exists. Most of those
+# symbols have no prompt, which a fragment cannot set: a symbol of the
+# bisect's own, which no patch touches, selects them under the driver's
+# dependencies, from the first patch on.
+{
+	echo 'config VI915_BISECT_SELECTS'
+	printf '\tdef_bool y\n'
+	sed -n '/^\t\(depends on\|select\) /p' "$TOP/Kconfig"
+} >"$src/Kconfig.bisect"
+echo 'source "Kconfig.bisect"' >>"$src/Kconfig"
 {
 	cat "$TOP/configs/base.config" "$TOP/configs/debug.config"
 	sed -n 's/^\tselect \([A-Z0-9_]*\)$/CONFIG_\1=y/p' "$TOP/Kconfig"
 } >"$obj/bisect.config"
 configure() { kbuild_configure "$tree" "$objdir" bisect.config; }
 configure
+# What the pristine tree defines of those is now built in.
+for sym in $(sed -n 's/^\tselect \([A-Z0-9_]*\)$/\1/p' "$TOP/Kconfig"); do
+	grep -rqx --include='Kconfig*' "config $sym" "$src" || continue
+	grep -qx "CONFIG_$sym=y" "$obj/.config" ||
+		die "bisect: CONFIG_$sym, which the driver selects, is not built in"
+done
 
 n=0
 applied=()
