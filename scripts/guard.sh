@@ -7,7 +7,7 @@
 #     package it would download is there;
 #  2. downloads the linux-source-7.3 a fresh machine would get, extracts the
 #     files the series touches into a scratch directory and applies the whole
-#     series there;
+#     series there, then runs checkpatch --strict on every patch (no errors);
 #  3. checks that sid still serves the IGT the guest rootfs installs.
 # Fails, saying what and why, when any of this would fail on a new machine.
 . "$(dirname "$0")/lib.sh"
@@ -58,11 +58,29 @@ dpkg-deb --fsys-tarfile "$scratch"/"$KERNEL_SOURCE_PKG"_*.deb |
 tarball=$scratch$LINUX_SOURCE_TARBALL
 mapfile -t files < <(series_files "$TOP"/patches/*.patch)
 log "guard: extracting the ${#files[@]} files the series touches from ${source_pv#*=}"
-extract_pristine "$tarball" "$scratch/src" scripts/min-tool-version.sh "${files[@]}"
+checkpatch=(scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch)
+extract_pristine "$tarball" "$scratch/src" scripts/min-tool-version.sh "${checkpatch[@]}" \
+	"${files[@]}"
 while read -r p; do
 	apply_patch "$scratch/src" "$TOP/patches/$p"
 done <"$TOP/patches/series"
 log "guard: the series applies ($(wc -l <"$TOP/patches/series") patches)"
+# As reviewers would check it: checkpatch --strict finds no error in any patch
+# (its warnings are left to the note that sends the series).
+mkdir -p "$scratch/patches"
+cp "$TOP"/patches/*.patch "$scratch/patches/"
+# It exits 0 on a clean patch, else 1 after a "total: N errors, ..." line; any
+# other outcome (checkpatch itself failing) fails too.
+errors=0
+while read -r p; do
+	out=$(in_buildroot perl /cache/guard/src/scripts/checkpatch.pl --strict --no-tree \
+		--terse --show-types "/cache/guard/patches/$p" 2>&1) && continue
+	grep -q '^total: 0 errors, ' <<<"$out" && continue
+	printf '%s\n' "$out" | grep -v ': \(WARNING\|CHECK\):' >&2 || true
+	errors=1
+done <"$TOP/patches/series"
+[ $errors = 0 ] || die "guard: checkpatch --strict reports errors in the series"
+log "guard: checkpatch --strict reports no error in the series"
 # The ranges' minima are the kernel's.
 for tool in rustc bindgen llvm; do
 	min=$(cd "$scratch/src" && sh scripts/min-tool-version.sh "$tool")
