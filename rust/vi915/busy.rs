@@ -16,7 +16,7 @@ use kernel::{
     },
 };
 
-use crate::engine::EngineId;
+use crate::engine_id::EngineId;
 
 /// A client's time on one engine.
 #[derive(Clone, Copy, Default)]

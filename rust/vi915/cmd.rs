@@ -17,10 +17,10 @@ use kernel::{
 };
 
 #[cfg(CONFIG_KUNIT)]
-use crate::request::Backing;
+use crate::backing::Backing;
 use crate::{
-    registers::Registers,
-    request::Mapping, //
+    backing::Mapping,
+    registers::Registers, //
 };
 
 /// GPU addresses are 48 bits, sign-extended to 64 ("canonical").

@@ -31,12 +31,10 @@ use crate::{
         Record, //
     },
     busy::Busy,
-    engine::{
-        Engine,
-        EngineId, //
-    },
-    gem_ioctl::walk_extensions,
+    engine::Engine,
+    engine_id::EngineId,
     timeline::Timeline,
+    user::walk_extensions,
     vm::Vm, //
 };
 

@@ -15,12 +15,14 @@ use kernel::{
 use crate::{
     context::Context,
     file::{
-        Device,
-        File,
+        RegisteredDevice,
+        Vi915DrmFile,
         Vi915File, //
     },
-    gem_ioctl::walk_extensions,
-    user,
+    user::{
+        self,
+        walk_extensions, //
+    },
 };
 
 /// `CONTEXT_CREATE_EXT` flags i915 knows.
@@ -31,10 +33,10 @@ impl Vi915File {
     /// IOCTL: gem_context_create_ext: Create a context, with its own address space; extensions
     /// may set its parameters first.
     pub(crate) fn context_create(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_context_create_ext,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         if args.flags & !CREATE_FLAGS != 0 {
             return Err(EINVAL);
@@ -71,10 +73,10 @@ impl Vi915File {
 
     /// IOCTL: gem_context_destroy: Destroy a context; its requests are cancelled.
     pub(crate) fn context_destroy(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_context_destroy,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         if args.pad != 0 {
             return Err(EINVAL);
@@ -86,10 +88,10 @@ impl Vi915File {
     /// IOCTL: get_reset_stats: How many of a context's requests were reset for hanging, and, for
     /// an administrator, how many resets the device has done.
     pub(crate) fn reset_stats(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_reset_stats,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         if args.flags != 0 || args.pad != 0 {
             return Err(EINVAL);
@@ -108,10 +110,10 @@ impl Vi915File {
 
     /// IOCTL: gem_context_getparam: Read a context parameter.
     pub(crate) fn context_getparam(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_context_param,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let ctx = file.inner().context(args.ctx_id)?;
         if args.param == u64::from(uapi::I915_CONTEXT_PARAM_VM) {
@@ -127,10 +129,10 @@ impl Vi915File {
 
     /// IOCTL: gem_context_setparam: Change a context parameter.
     pub(crate) fn context_setparam(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_context_param,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let ctx = file.inner().context(args.ctx_id)?;
         set_param(file, &ctx, args)?;
@@ -140,7 +142,11 @@ impl Vi915File {
 
 /// Applies a `CONTEXT_SETPARAM` or a create-time setparam extension to `ctx`, a context of
 /// `file`.
-fn set_param(file: &File, ctx: &Context, args: &uapi::drm_i915_gem_context_param) -> Result {
+fn set_param(
+    file: &Vi915DrmFile,
+    ctx: &Context,
+    args: &uapi::drm_i915_gem_context_param,
+) -> Result {
     if args.param != u64::from(uapi::I915_CONTEXT_PARAM_VM) {
         return ctx.set_param(args);
     }

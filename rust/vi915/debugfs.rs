@@ -188,7 +188,7 @@ impl Reader for Wedged {
 
 /// The bits of i915's engine mask (`intel_engine_mask_t`, by `enum intel_engine_id`) that name
 /// vi915's engine `id`: `RCS0` is bit 0 and `BCS0` bit 1 in i915's id order.
-fn engine_mask(id: crate::engine::EngineId) -> u64 {
+fn engine_mask(id: crate::engine_id::EngineId) -> u64 {
     1 << id.index()
 }
 

@@ -19,9 +19,11 @@ use kernel::{
 };
 
 use crate::{
-    file::File,
-    gem_ioctl::walk_extensions,
-    user, //
+    file::Vi915DrmFile,
+    user::{
+        self,
+        walk_extensions, //
+    },
 };
 
 /// Most sync-object fences one execbuffer may name (i915 allows more, limited only by memory).
@@ -47,7 +49,7 @@ pub(crate) struct Signals {
 impl Signals {
     /// Reads the execbuffer's sync-object fences: the fences to wait for join `deps`.
     pub(crate) fn read(
-        file: &File,
+        file: &Vi915DrmFile,
         args: &uapi::drm_i915_gem_execbuffer2,
         deps: &mut KVec<ARef<Fence>>,
     ) -> Result<Self> {
@@ -88,7 +90,7 @@ impl Signals {
     /// says so (it must have one), and replaced by the request's if the entry says so.
     fn read_array(
         &mut self,
-        file: &File,
+        file: &Vi915DrmFile,
         args: &uapi::drm_i915_gem_execbuffer2,
         deps: &mut KVec<ARef<Fence>>,
     ) -> Result {
@@ -117,7 +119,7 @@ impl Signals {
     /// point other than 0 is [`EINVAL`].
     fn read_timeline(
         &mut self,
-        file: &File,
+        file: &Vi915DrmFile,
         ext: &uapi::drm_i915_gem_execbuffer_ext_timeline_fences,
         deps: &mut KVec<ARef<Fence>>,
     ) -> Result {

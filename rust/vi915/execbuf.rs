@@ -39,11 +39,18 @@ use kernel::{
 };
 
 use crate::{
+    backing::{
+        Backing,
+        Mapping, //
+    },
     context::Context,
-    driver::Vi915Device,
-    engine::EngineId,
+    engine_id::EngineId,
     exec_fences::Signals,
-    file::File,
+    file::{
+        RegisteredDevice,
+        Vi915DrmFile,
+        Vi915File, //
+    },
     gem::{
         self,
         Object, //
@@ -51,11 +58,7 @@ use crate::{
     heapsort,
     interrupts::Site,
     purge,
-    request::{
-        Backing,
-        Mapping,
-        Request, //
-    },
+    request::Request,
     timeline::Timeline,
     user, userptr,
     vm::{
@@ -127,36 +130,140 @@ impl Scratch {
     const KEPT: usize = 64;
 }
 
-/// Handles `EXECBUFFER2` and `EXECBUFFER2_WR`.
-pub(crate) fn execbuffer2(
-    dev: &Vi915Device<kernel::drm::Registered>,
-    args: &mut uapi::drm_i915_gem_execbuffer2,
-    file: &File,
-) -> Result<u32> {
-    // A concurrent execbuffer of the same file finds the scratch taken and starts empty.
-    let mut scratch = core::mem::take(&mut *file.inner().scratch.lock());
-    let result = submit(dev, args, file, &mut scratch);
-    // The entries' references and pins go here, with no lock held.
-    scratch.entries.clear();
-    // The other arrays grew only as far as the list did (one entry and one index at most per
-    // listed object): its capacity bounds what is kept.
-    if scratch.list.capacity() <= Scratch::KEPT {
-        let previous = core::mem::replace(&mut *file.inner().scratch.lock(), scratch);
-        // Freed outside the lock: another execbuffer's scratch, given back first.
-        drop(previous);
+impl Vi915File {
+    /// IOCTL: gem_execbuffer2: Submit a batch (`EXECBUFFER2` and `EXECBUFFER2_WR`).
+    pub(crate) fn gem_execbuffer2(
+        dev: &RegisteredDevice,
+        _reg: &(),
+        args: &mut uapi::drm_i915_gem_execbuffer2,
+        file: &Vi915DrmFile,
+    ) -> Result<u32> {
+        // A concurrent execbuffer of the same file finds the scratch taken and starts empty.
+        let mut scratch = core::mem::take(&mut *file.inner().scratch.lock());
+        let result = submit(dev, args, file, &mut scratch);
+        // The entries' references and pins go here, with no lock held.
+        scratch.entries.clear();
+        // The other arrays grew only as far as the list did (one entry and one index at most per
+        // listed object): its capacity bounds what is kept.
+        if scratch.list.capacity() <= Scratch::KEPT {
+            let previous = core::mem::replace(&mut *file.inner().scratch.lock(), scratch);
+            // Freed outside the lock: another execbuffer's scratch, given back first.
+            drop(previous);
+        }
+        result
     }
-    result
 }
 
-/// Checks and submits one execbuffer, working in `scratch`'s arrays.
+/// Checks and submits one execbuffer, working in `scratch`'s arrays: the steps that
+/// `Documentation/vi915/engine.rst` names, in its order.
 fn submit(
-    dev: &Vi915Device<kernel::drm::Registered>,
+    dev: &RegisteredDevice,
     args: &mut uapi::drm_i915_gem_execbuffer2,
-    file: &File,
+    file: &Vi915DrmFile,
     scratch: &mut Scratch,
 ) -> Result<u32> {
-    let count = args.buffer_count as usize;
-    if !(1..=MAX_BUFFERS).contains(&count) {
+    let Scratch {
+        list,
+        entries,
+        index_of,
+    } = scratch;
+    let flags = args.flags;
+    // 1. The arguments, and the object list.
+    check_args(args)?;
+    user::read_array(list, args.buffers_ptr, args.buffer_count as usize)?;
+    if flags & u64::from(uapi::I915_EXEC_SECURE) != 0 {
+        return Err(EPERM);
+    }
+
+    // 2. Sync-object fences, the in-fence, the context and the engine.
+    let mut deps = KVec::new();
+    let signals = Signals::read(file, args, &mut deps)?;
+    let in_fence = in_fence(args)?;
+    let ctx = file.inner().context((args.rsvd1 & 0xffff_ffff) as u32)?;
+    let timeline = select_timeline(&ctx, flags)?;
+    if ctx.record.is_banned() {
+        return Err(EIO);
+    }
+
+    // 3. The objects, merged where named more than once.
+    let batch_index = look_up(file, args, list, entries)?;
+    dedupe(entries, index_of)?;
+
+    // 4. Their pages.
+    pin(entries)?;
+
+    // 5. and 6. Placement and relocations.
+    let moved = place(&ctx, list, entries)?;
+    if flags & u64::from(uapi::I915_EXEC_NO_RELOC) == 0 || moved {
+        relocate(dev, list, index_of, entries, flags)?;
+    }
+
+    // 7. The fence, a place in the ring, the request.
+    if let Some(f) = in_fence {
+        deps.push(f, GFP_KERNEL)?;
+    }
+    let allocation = FenceAllocation::new(GFP_KERNEL)?;
+    // Throttle: wait for room in the context's ring (EAGAIN if non-blocking), now that the
+    // request holds nothing other clients wait for.
+    let slot = dev
+        .interrupts
+        .wait(Site::Ring, || timeline.reserve(file.is_nonblocking()))?;
+    let batch = entries[index_of[batch_index]].offset + u64::from(args.batch_start_offset);
+    // Built before the reservation locks are taken and dropped (if never queued) after they are
+    // released: dropping its page pins may take those locks.
+    let mut request = Some(Request::new(
+        slot,
+        ctx.clone(),
+        maps(entries)?,
+        batch,
+        deps,
+    )?);
+    let queued = request.clone().ok_or(EINVAL)?;
+
+    // 8. and 9. Lock, then publish.
+    let published = {
+        let locking = Exec::lock_all(true, entries.len() as u32, |p| {
+            for e in entries.iter() {
+                p.prepare(&*e.obj, 1)?;
+            }
+            Ok(())
+        });
+        pin_init::stack_try_pin_init!(let exec =? locking);
+        let fence_out = flags & u64::from(uapi::I915_EXEC_FENCE_OUT) != 0;
+        publish(
+            dev,
+            &exec,
+            entries,
+            &timeline,
+            allocation,
+            &mut request,
+            fence_out,
+        )
+        // Unlocked here.
+    };
+    drop(request);
+    let (out, published) = published?;
+
+    // 10. Run it; signal the sync objects; tell userspace.
+    // The request is published and runs whatever happens here: failing to allocate only leaves
+    // what it waits for at their own priorities.
+    let _ = dev.inherit(&queued);
+    timeline.engine.activate(&timeline, queued.priority());
+    // Released here if it is done already, with no lock held.
+    drop(queued);
+    signals.signal(&published);
+    if let Some(out) = out {
+        let fd = out.install();
+        args.rsvd2 = (args.rsvd2 & 0xffff_ffff) | (u64::from(fd) << 32);
+    }
+    write_back(args, list, entries, index_of);
+    args.flags &= (1 << 22) - 1;
+    Ok(0)
+}
+
+/// Step 1: i915's checks of the arguments, in its order, up to the object list's copy.
+fn check_args(args: &mut uapi::drm_i915_gem_execbuffer2) -> Result {
+    if !(1..=MAX_BUFFERS).contains(&(args.buffer_count as usize)) {
         return Err(EINVAL);
     }
     let flags = args.flags;
@@ -177,42 +284,38 @@ fn submit(
     if (args.batch_start_offset | args.batch_len) & 7 != 0 {
         return Err(EINVAL);
     }
-    let Scratch {
-        list,
-        entries,
-        index_of,
-    } = scratch;
-    user::read_array(list, args.buffers_ptr, count)?;
-    if flags & u64::from(uapi::I915_EXEC_SECURE) != 0 {
-        return Err(EPERM);
-    }
-    let mut deps = KVec::new();
-    let signals = Signals::read(file, args, &mut deps)?;
+    Ok(())
+}
+
+/// Step 2: the in-fence or submit fence of `I915_EXEC_FENCE_IN` or `I915_EXEC_FENCE_SUBMIT`.
+fn in_fence(args: &uapi::drm_i915_gem_execbuffer2) -> Result<Option<ARef<Fence>>> {
     let fence_in = u64::from(uapi::I915_EXEC_FENCE_IN);
     let fence_submit = u64::from(uapi::I915_EXEC_FENCE_SUBMIT);
-    if flags & fence_in != 0 && flags & fence_submit != 0 {
+    if args.flags & fence_in != 0 && args.flags & fence_submit != 0 {
         return Err(EINVAL);
     }
     // A submit fence is waited for until it signals, as i915 does for foreign fences.
-    let in_fence = if flags & (fence_in | fence_submit) != 0 {
-        Some(sync_file::fence_from_fd(args.rsvd2 as i32)?)
+    if args.flags & (fence_in | fence_submit) != 0 {
+        Ok(Some(sync_file::fence_from_fd(args.rsvd2 as i32)?))
     } else {
-        None
-    };
-
-    let ctx = file.inner().context((args.rsvd1 & 0xffff_ffff) as u32)?;
-    let timeline = select_timeline(&ctx, flags)?;
-    if ctx.record.is_banned() {
-        return Err(EIO);
+        Ok(None)
     }
+}
 
-    let batch_index = if flags & u64::from(uapi::I915_EXEC_BATCH_FIRST) != 0 {
+/// Step 3: looks up and checks every object of `list`, one entry each, in `entries` (empty:
+/// `gem_execbuffer2` clears it after every submission). Returns the batch's index in `list`.
+fn look_up(
+    file: &Vi915DrmFile,
+    args: &uapi::drm_i915_gem_execbuffer2,
+    list: &mut [uapi::drm_i915_gem_exec_object2],
+    entries: &mut KVVec<Entry>,
+) -> Result<usize> {
+    let batch_index = if args.flags & u64::from(uapi::I915_EXEC_BATCH_FIRST) != 0 {
         0
     } else {
-        count - 1
+        list.len() - 1
     };
-    // Empty: `execbuffer2` clears the entries after every submission.
-    entries.reserve(count, GFP_KERNEL)?;
+    entries.reserve(list.len(), GFP_KERNEL)?;
     for (i, e) in list.iter_mut().enumerate() {
         if i % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
             checkpoint()?;
@@ -261,10 +364,12 @@ fn submit(
             GFP_KERNEL,
         )?;
     }
-    dedupe(entries, index_of)?;
+    Ok(batch_index)
+}
 
-    // Pin every object's pages, outside all locks (for a userptr, in the caller's address
-    // space, which must be the one that created it).
+/// Step 4: pins every object's pages, outside all locks (for a userptr, in the caller's address
+/// space, which must be the one that created it).
+fn pin(entries: &mut [Entry]) -> Result {
     for e in entries.iter_mut() {
         e.pages = Some(match &e.obj.userptr {
             Some(n) => {
@@ -283,24 +388,12 @@ fn submit(
             }
         });
     }
+    Ok(())
+}
 
-    let moved = place(&ctx, list, entries)?;
-    if flags & u64::from(uapi::I915_EXEC_NO_RELOC) == 0 || moved {
-        relocate(dev, list, index_of, entries, flags)?;
-    }
-
-    if let Some(f) = in_fence {
-        deps.push(f, GFP_KERNEL)?;
-    }
-    let allocation = FenceAllocation::new(GFP_KERNEL)?;
-    // Throttle: wait for room in the context's ring (EAGAIN if non-blocking), now that the
-    // request holds nothing other clients wait for.
-    let slot = dev
-        .interrupts
-        .wait(Site::Ring, || timeline.reserve(file.is_nonblocking()))?;
-
-    // The request takes the page pins. It is built before the reservation locks are taken and
-    // dropped (if never queued) after they are released: dropping pins may take those locks.
+/// Step 7: the request's address space, sorted by address: the entries' places and their pages,
+/// whose pins it takes.
+fn maps(entries: &mut [Entry]) -> Result<KVec<Mapping>> {
     let mut maps = KVec::with_capacity(entries.len(), GFP_KERNEL)?;
     for e in entries.iter_mut() {
         let pages = e.pages.take().ok_or(EINVAL)?;
@@ -317,45 +410,16 @@ fn submit(
         )?;
     }
     heapsort::sort_by_key(&mut maps, |m| m.start);
-    let batch = entries[index_of[batch_index]].offset + u64::from(args.batch_start_offset);
-    let mut request = Some(Request::new(slot, ctx.clone(), maps, batch, deps)?);
-    let fence_out = flags & u64::from(uapi::I915_EXEC_FENCE_OUT) != 0;
+    Ok(maps)
+}
 
-    let queued = request.clone().ok_or(EINVAL)?;
-    let published = {
-        let locking = Exec::lock_all(true, entries.len() as u32, |p| {
-            for e in entries.iter() {
-                p.prepare(&*e.obj, 1)?;
-            }
-            Ok(())
-        });
-        pin_init::stack_try_pin_init!(let exec =? locking);
-        publish(
-            dev,
-            &exec,
-            entries,
-            &timeline,
-            allocation,
-            &mut request,
-            fence_out,
-        )
-        // Unlocked here.
-    };
-    drop(request);
-    let (out, published) = published?;
-    // The request is published and runs whatever happens here: failing to allocate only leaves
-    // what it waits for at their own priorities.
-    let _ = dev.inherit(&queued);
-    timeline.engine.activate(&timeline, queued.priority());
-    // Released here if it is done already, with no lock held.
-    drop(queued);
-    signals.signal(&published);
-
-    if let Some(out) = out {
-        let fd = out.install();
-        args.rsvd2 = (args.rsvd2 & 0xffff_ffff) | (u64::from(fd) << 32);
-    }
-    // Tell userspace where objects ended up; like i915, faults here are ignored.
+/// Step 10: tells userspace where the objects ended up; like i915, ignores faults here.
+fn write_back(
+    args: &uapi::drm_i915_gem_execbuffer2,
+    list: &[uapi::drm_i915_gem_exec_object2],
+    entries: &[Entry],
+    index_of: &[usize],
+) {
     for (i, l) in list.iter().enumerate() {
         let offset = canonical(entries[index_of[i]].offset);
         if offset != canonical(l.offset) || l.flags & u64::from(uapi::EXEC_OBJECT_PINNED) == 0 {
@@ -365,8 +429,6 @@ fn submit(
             let _ = user::write(at, &offset);
         }
     }
-    args.flags &= (1 << 22) - 1;
-    Ok(0)
 }
 
 /// Merges the entries that name the same object (i915 does not reject duplicates) into the first
@@ -414,7 +476,7 @@ fn dedupe(entries: &mut KVVec<Entry>, index_of: &mut KVVec<usize>) -> Result {
 /// the notifier lock, if no userptr changed, adds the fence to every object and queues it
 /// (taking it out of `request`). On error nothing was published.
 fn publish(
-    dev: &Vi915Device<kernel::drm::Registered>,
+    dev: &RegisteredDevice,
     exec: &Exec,
     entries: &[Entry],
     timeline: &Timeline,
@@ -482,7 +544,7 @@ fn publish(
 
 /// Returns whether a userptr's range changed since its pages were pinned (or the debug knob
 /// says to pretend one did). Call with the notifier lock held.
-fn userptrs_changed(dev: &Vi915Device<kernel::drm::Registered>, entries: &[Entry]) -> bool {
+fn userptrs_changed(dev: &RegisteredDevice, entries: &[Entry]) -> bool {
     let mut any = false;
     for e in entries.iter() {
         if let (Some(n), Some(seq)) = (&e.obj.userptr, e.seq) {
@@ -624,7 +686,7 @@ fn place(
 /// Applies the relocations of every object: patches the target's address into the object and
 /// tells userspace the address it used.
 fn relocate(
-    dev: &Vi915Device<kernel::drm::Registered>,
+    dev: &RegisteredDevice,
     list: &[uapi::drm_i915_gem_exec_object2],
     index_of: &[usize],
     entries: &mut [Entry],

@@ -31,7 +31,7 @@ use crate::{
         Vi915Device,
         Vi915Driver, //
     },
-    engine::EngineId,
+    engine_id::EngineId,
     execbuf::Scratch,
     params,
     vm::Vm, //
@@ -58,9 +58,9 @@ pub(crate) struct Vi915File {
 }
 
 /// A DRM file of the vi915 device.
-pub(crate) type File = drm::File<Vi915File>;
+pub(crate) type Vi915DrmFile = drm::File<Vi915File>;
 /// The device as the ioctl handlers see it.
-pub(crate) type Device = Vi915Device<drm::Registered>;
+pub(crate) type RegisteredDevice = Vi915Device<drm::Registered>;
 
 impl drm::file::DriverFile for Vi915File {
     type Driver = Vi915Driver;
@@ -84,7 +84,7 @@ impl drm::file::DriverFile for Vi915File {
         )
     }
 
-    fn show_fdinfo(file: &File, printer: &mut Printer<'_>) {
+    fn show_fdinfo(file: &Vi915DrmFile, printer: &mut Printer<'_>) {
         // As i915: each engine class's time, summed over its engines (one each here).
         let busy = &file.inner().busy;
         for engine in EngineId::ALL {
@@ -199,10 +199,10 @@ impl Vi915File {
 impl Vi915File {
     /// IOCTL: getparam: Query a device parameter.
     pub(crate) fn getparam(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_getparam,
-        _file: &File,
+        _file: &Vi915DrmFile,
     ) -> Result<u32> {
         let value = params::getparam(&dev.params, args.param)?;
         let ptr = UserPtr::from_ptr(args.value.cast());
@@ -215,32 +215,42 @@ impl Vi915File {
     /// IOCTL: gem_throttle: Wait for this client's requests older than 20 ms; with nothing ever
     /// submitted there is nothing to wait for.
     pub(crate) fn gem_throttle(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         _args: &mut (),
-        _file: &File,
+        _file: &Vi915DrmFile,
     ) -> Result<u32> {
         Ok(0)
     }
 
     /// An obsolete ioctl that i915 accepts and ignores (`drm_noop`).
-    pub(crate) fn noop<T>(_dev: &Device, _reg: &(), _args: &mut T, _file: &File) -> Result<u32> {
+    pub(crate) fn noop<T>(
+        _dev: &RegisteredDevice,
+        _reg: &(),
+        _args: &mut T,
+        _file: &Vi915DrmFile,
+    ) -> Result<u32> {
         Ok(0)
     }
 
     /// An ioctl i915 rejects with `EINVAL` (`drm_invalid_op`), or one vi915 does not implement
     /// yet.
-    pub(crate) fn invalid<T>(_dev: &Device, _reg: &(), _args: &mut T, _file: &File) -> Result<u32> {
+    pub(crate) fn invalid<T>(
+        _dev: &RegisteredDevice,
+        _reg: &(),
+        _args: &mut T,
+        _file: &Vi915DrmFile,
+    ) -> Result<u32> {
         Err(EINVAL)
     }
 
     /// An ioctl for hardware a software engine does not have (overlay, pinning into the global
     /// GTT): i915's answer on a device without it.
     pub(crate) fn no_device<T>(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         _args: &mut T,
-        _file: &File,
+        _file: &Vi915DrmFile,
     ) -> Result<u32> {
         Err(ENODEV)
     }
@@ -248,10 +258,10 @@ impl Vi915File {
     /// IOCTL: set_sprite_colorkey: i915's flag checks; then no plane id names an overlay plane,
     /// as there are no planes.
     pub(crate) fn set_colorkey(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_intel_sprite_colorkey,
-        _file: &File,
+        _file: &Vi915DrmFile,
     ) -> Result<u32> {
         let keys = uapi::I915_SET_COLORKEY_DESTINATION | uapi::I915_SET_COLORKEY_SOURCE;
         let flags = args.flags & !uapi::I915_SET_COLORKEY_NONE;
@@ -264,16 +274,21 @@ impl Vi915File {
 
     /// IOCTL: get_pipe_from_crtc_id: There are no CRTCs, so no id names one.
     pub(crate) fn no_crtc(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         _args: &mut uapi::drm_i915_get_pipe_from_crtc_id,
-        _file: &File,
+        _file: &Vi915DrmFile,
     ) -> Result<u32> {
         Err(ENOENT)
     }
 
     /// The i915 perf (OA) interface, which needs an OA unit: `ENOTSUPP` as on i915 without one.
-    pub(crate) fn no_perf<T>(_dev: &Device, _reg: &(), _args: &mut T, _file: &File) -> Result<u32> {
+    pub(crate) fn no_perf<T>(
+        _dev: &RegisteredDevice,
+        _reg: &(),
+        _args: &mut T,
+        _file: &Vi915DrmFile,
+    ) -> Result<u32> {
         Err(ENOTSUPP)
     }
 }

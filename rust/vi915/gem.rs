@@ -35,7 +35,7 @@ use crate::{
         Vi915Driver, //
     },
     file::{
-        File,
+        Vi915DrmFile,
         Vi915File, //
     },
     stats::Stats,
@@ -212,7 +212,11 @@ impl PinnedDrop for Bo {
 ///
 /// Returns the handle and the rounded size. Sizes are checked as i915 checks them: 0 (or one that
 /// rounds past `u64::MAX`) is `EINVAL`, one beyond the largest shmem file `E2BIG`.
-pub(crate) fn create(dev: &Device<Vi915Driver>, file: &File, size: u64) -> Result<(u32, u64)> {
+pub(crate) fn create(
+    dev: &Device<Vi915Driver>,
+    file: &Vi915DrmFile,
+    size: u64,
+) -> Result<(u32, u64)> {
     let size = match size.checked_add(kernel::page::PAGE_SIZE as u64 - 1) {
         Some(s) => s & !(kernel::page::PAGE_SIZE as u64 - 1),
         None => 0,
@@ -231,7 +235,7 @@ pub(crate) fn create(dev: &Device<Vi915Driver>, file: &File, size: u64) -> Resul
 }
 
 /// Looks up `handle` in `file`: `ENOENT` if it names nothing, as i915 answers.
-pub(crate) fn lookup(file: &File, handle: u32) -> Result<ARef<Object>> {
+pub(crate) fn lookup(file: &Vi915DrmFile, handle: u32) -> Result<ARef<Object>> {
     Object::lookup_handle(file, handle)
 }
 

@@ -23,9 +23,10 @@ use kernel::{
 };
 
 use crate::{
+    backing::Backing,
     file::{
-        Device,
-        File,
+        RegisteredDevice,
+        Vi915DrmFile,
         Vi915File, //
     },
     gem::{
@@ -36,8 +37,10 @@ use crate::{
     },
     interrupts::Site,
     purge,
-    request::Backing,
-    user,
+    user::{
+        self,
+        walk_extensions, //
+    },
     userptr::{
         self,
         Range, //
@@ -49,8 +52,6 @@ use crate::{
 const USER_END: u64 = (1 << 47) - PAGE_SIZE as u64;
 /// GPU domains, refused by `SET_DOMAIN`.
 const GPU_DOMAINS: u32 = 0x3e;
-/// Most extensions i915 walks in one chain.
-const MAX_EXTENSIONS: u32 = 512;
 /// The GGTT size reported by `GET_APERTURE`: 4 GiB, as on Broadwell.
 const GGTT_SIZE: u64 = 1 << 32;
 
@@ -92,8 +93,8 @@ fn copy_user(obj: &Object, offset: u64, size: u64, data: u64, to_user: bool) -> 
 /// `PREAD` (`to_user`) and `PWRITE`: i915's checks in order, then a wait (for writers before a
 /// read, for everyone before a write) and the copy.
 fn read_write(
-    dev: &Device,
-    file: &File,
+    dev: &RegisteredDevice,
+    file: &Vi915DrmFile,
     handle: u32,
     offset: u64,
     size: u64,
@@ -120,31 +121,13 @@ fn read_write(
     Ok(0)
 }
 
-/// Walks an i915 extension chain, calling `f(name, node address)` for each node.
-pub(crate) fn walk_extensions(mut next: u64, mut f: impl FnMut(u32, u64) -> Result) -> Result {
-    let mut left = MAX_EXTENSIONS;
-    while next != 0 {
-        if left == 0 {
-            return Err(E2BIG);
-        }
-        left -= 1;
-        let ext: uapi::i915_user_extension = user::read(next)?;
-        if ext.flags != 0 || ext.rsvd.iter().any(|&r| r != 0) {
-            return Err(EINVAL);
-        }
-        f(ext.name, next)?;
-        next = ext.next_extension;
-    }
-    Ok(())
-}
-
 impl Vi915File {
     /// IOCTL: gem_create: Create a shmem-backed object.
     pub(crate) fn gem_create(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_create,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let (handle, size) = gem::create(dev, file, args.size)?;
         args.handle = handle;
@@ -155,10 +138,10 @@ impl Vi915File {
     /// IOCTL: gem_create_ext: Create an object with placement extensions; only system memory
     /// exists.
     pub(crate) fn gem_create_ext(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_create_ext,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         if args.flags & !uapi::I915_GEM_CREATE_EXT_FLAG_NEEDS_CPU_ACCESS != 0 {
             return Err(EINVAL);
@@ -213,10 +196,10 @@ impl Vi915File {
 
     /// IOCTL: gem_pread: Read from an object, after its writers are done.
     pub(crate) fn gem_pread(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_pread,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let (handle, offset, size, data) = (args.handle, args.offset, args.size, args.data_ptr);
         read_write(dev, file, handle, offset, size, data, true)
@@ -224,10 +207,10 @@ impl Vi915File {
 
     /// IOCTL: gem_pwrite: Write to an object, after every user of it is done.
     pub(crate) fn gem_pwrite(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_pwrite,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let (handle, offset, size, data) = (args.handle, args.offset, args.size, args.data_ptr);
         read_write(dev, file, handle, offset, size, data, false)
@@ -237,10 +220,10 @@ impl Vi915File {
     /// object's shmem file into the caller. `I915_MMAP_WC` maps as any other mapping does: with
     /// no device caches to be coherent with, every mapping of an object is coherent.
     pub(crate) fn gem_mmap(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_mmap,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         if args.flags & !u64::from(uapi::I915_MMAP_WC) != 0 {
             return Err(EINVAL);
@@ -263,10 +246,10 @@ impl Vi915File {
     /// IOCTL: gem_mmap_offset: Return the fake offset to mmap an object at (WB, WC or UC; all
     /// map the object's pages).
     pub(crate) fn gem_mmap_offset(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_mmap_offset,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         // No extension is defined: any chain fails.
         walk_extensions(args.extensions, |_, _| Err(EINVAL))?;
@@ -295,10 +278,10 @@ impl Vi915File {
     /// IOCTL: gem_set_domain: Wait until the CPU may access the object (for writing: until the
     /// engine is done with it; for reading: until its writers are).
     pub(crate) fn gem_set_domain(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_set_domain,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let (read, write) = (args.read_domains, args.write_domain);
         if (read | write) & GPU_DOMAINS != 0 {
@@ -336,10 +319,10 @@ impl Vi915File {
     /// IOCTL: gem_madvise: Mark the object's contents as needed or not; report whether they
     /// still exist. See [`purge`].
     pub(crate) fn gem_madvise(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_madvise,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let madv = match args.madv {
             uapi::I915_MADV_WILLNEED => Madv::WillNeed,
@@ -354,10 +337,10 @@ impl Vi915File {
 
     /// IOCTL: gem_sw_finish: Nothing to flush without a display.
     pub(crate) fn gem_sw_finish(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_sw_finish,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         gem::lookup(file, args.handle)?;
         Ok(0)
@@ -365,10 +348,10 @@ impl Vi915File {
 
     /// IOCTL: gem_get_caching: Report the object's caching mode.
     pub(crate) fn gem_get_caching(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_caching,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let obj = gem::lookup(file, args.handle)?;
         args.caching = obj.caching.load(Relaxed);
@@ -378,10 +361,10 @@ impl Vi915File {
     /// IOCTL: gem_set_caching: Record the object's caching mode (the CPU and the software engine
     /// are coherent whatever it is); changing it waits for the object to be idle.
     pub(crate) fn gem_set_caching(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_caching,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let caching = match args.caching {
             uapi::I915_CACHING_NONE => uapi::I915_CACHING_NONE,
@@ -411,10 +394,10 @@ impl Vi915File {
     /// IOCTL: gem_set_tiling: Record the object's tiling (bookkeeping: the engine and mmaps see
     /// linear memory).
     pub(crate) fn gem_set_tiling(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_set_tiling,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let obj = gem::lookup(file, args.handle)?;
         if obj.userptr.is_some() {
@@ -450,10 +433,10 @@ impl Vi915File {
 
     /// IOCTL: gem_get_tiling: Report the object's tiling.
     pub(crate) fn gem_get_tiling(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_get_tiling,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let obj = gem::lookup(file, args.handle)?;
         args.tiling_mode = obj.tiling.lock().mode;
@@ -464,10 +447,10 @@ impl Vi915File {
 
     /// IOCTL: gem_busy: Report which engines still read or write the object.
     pub(crate) fn gem_busy(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_busy,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let obj = gem::lookup(file, args.handle)?;
         let resv = gem::resv(&obj);
@@ -489,10 +472,10 @@ impl Vi915File {
 
     /// IOCTL: gem_wait: Wait, with a timeout, until the object is idle.
     pub(crate) fn gem_wait(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_wait,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         if args.flags != 0 {
             return Err(EINVAL);
@@ -545,10 +528,10 @@ impl Vi915File {
 
     /// IOCTL: gem_get_aperture: Report the global GTT's size; nothing is pinned in it.
     pub(crate) fn gem_get_aperture(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_get_aperture,
-        _file: &File,
+        _file: &Vi915DrmFile,
     ) -> Result<u32> {
         args.aper_size = GGTT_SIZE;
         args.aper_available_size = GGTT_SIZE;
@@ -558,10 +541,10 @@ impl Vi915File {
     /// IOCTL: gem_userptr: Create an object backed by a range of the caller's memory. Nothing
     /// is pinned until the object is used.
     pub(crate) fn gem_userptr(
-        dev: &Device,
+        dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_userptr,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         let known = uapi::I915_USERPTR_READ_ONLY
             | uapi::I915_USERPTR_UNSYNCHRONIZED
@@ -592,15 +575,5 @@ impl Vi915File {
         )?;
         args.handle = obj.create_handle(file)?;
         Ok(0)
-    }
-
-    /// IOCTL: gem_execbuffer2: Submit a batch.
-    pub(crate) fn gem_execbuffer2(
-        dev: &Device,
-        _reg: &(),
-        args: &mut uapi::drm_i915_gem_execbuffer2,
-        file: &File,
-    ) -> Result<u32> {
-        crate::execbuf::execbuffer2(dev, args, file)
     }
 }

@@ -12,10 +12,10 @@ use kernel::{
 };
 
 use crate::{
-    engine::EngineId,
+    engine_id::EngineId,
     file::{
-        Device,
-        File,
+        RegisteredDevice,
+        Vi915DrmFile,
         Vi915File, //
     },
     params::topology::*,
@@ -104,10 +104,10 @@ fn topology() -> Result<KVec<u8>> {
 impl Vi915File {
     /// IOCTL: query: Answer each item; an item's error goes into its `length`.
     pub(crate) fn query(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_query,
-        _file: &File,
+        _file: &Vi915DrmFile,
     ) -> Result<u32> {
         if args.flags != 0 {
             return Err(EINVAL);

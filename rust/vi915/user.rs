@@ -106,3 +106,24 @@ pub(crate) fn write<T: Pod>(ptr: u64, value: &T) -> Result {
         .writer()
         .write_slice(bytes)
 }
+
+/// Most extensions i915 walks in one chain.
+const MAX_EXTENSIONS: u32 = 512;
+
+/// Walks an i915 extension chain, calling `f(name, node address)` for each node.
+pub(crate) fn walk_extensions(mut next: u64, mut f: impl FnMut(u32, u64) -> Result) -> Result {
+    let mut left = MAX_EXTENSIONS;
+    while next != 0 {
+        if left == 0 {
+            return Err(E2BIG);
+        }
+        left -= 1;
+        let ext: uapi::i915_user_extension = read(next)?;
+        if ext.flags != 0 || ext.rsvd.iter().any(|&r| r != 0) {
+            return Err(EINVAL);
+        }
+        f(ext.name, next)?;
+        next = ext.next_extension;
+    }
+    Ok(())
+}

@@ -5,6 +5,7 @@
 //! The device hangs off a faux parent device, so the driver loads on any machine. See
 //! `Documentation/vi915/` for the design.
 
+mod backing;
 mod ban;
 mod busy;
 mod cmd;
@@ -13,6 +14,7 @@ mod context_ioctl;
 mod debugfs;
 mod driver;
 mod engine;
+mod engine_id;
 mod exec_fences;
 mod execbuf;
 mod file;

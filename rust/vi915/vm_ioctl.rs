@@ -10,21 +10,21 @@ use kernel::{
 
 use crate::{
     file::{
-        Device,
-        File,
+        RegisteredDevice,
+        Vi915DrmFile,
         Vi915File, //
     },
-    gem_ioctl::walk_extensions,
+    user::walk_extensions,
     vm::Vm, //
 };
 
 impl Vi915File {
     /// IOCTL: gem_vm_create: Create an address space and name it in the file.
     pub(crate) fn vm_create(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_vm_control,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         if args.flags != 0 {
             return Err(EINVAL);
@@ -38,10 +38,10 @@ impl Vi915File {
 
     /// IOCTL: gem_vm_destroy: Forget an address space's id; the contexts using it keep it.
     pub(crate) fn vm_destroy(
-        _dev: &Device,
+        _dev: &RegisteredDevice,
         _reg: &(),
         args: &mut uapi::drm_i915_gem_vm_control,
-        file: &File,
+        file: &Vi915DrmFile,
     ) -> Result<u32> {
         if args.flags != 0 || args.extensions != 0 {
             return Err(EINVAL);
